@@ -1,1 +1,21 @@
-System.Console.WriteLine();
+using ConnCount.StatsApi;
+using ConnCount.StatsApi.Stats;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddNatsClient("nats");
+builder.AddStatsApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapOpenApi();
+app.MapDefaultEndpoints();
+app.MapStatsApi();
+
+app.Run();
+
+/// <summary>Entry point, visible to tests that host the API in-process.</summary>
+public partial class Program;

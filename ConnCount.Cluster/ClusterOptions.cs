@@ -1,0 +1,17 @@
+namespace ConnCount.Cluster;
+
+/// <summary>How nodes announce themselves and how long a gather may take. Section <c>ConnCount:Cluster</c>.</summary>
+public sealed class ClusterOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string SectionName = "ConnCount:Cluster";
+
+    /// <summary>How often a node publishes its heartbeat.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A node not heard from for this long is dropped from the directory.</summary>
+    public TimeSpan NodeExpiry { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>The longest a gather waits for the expected nodes before it answers partial.</summary>
+    public TimeSpan GatherTimeout { get; set; } = TimeSpan.FromSeconds(1);
+}

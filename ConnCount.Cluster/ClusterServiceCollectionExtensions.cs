@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ConnCount.Cluster;
+
+/// <summary>Registers the cluster view: node directory, its listener and the stats client.</summary>
+public static class ClusterServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="NodeDirectory"/>, <see cref="NodeDirectoryListener"/> and <see cref="ClusterStatsClient"/>,
+    /// bound to the <c>ConnCount:Cluster</c> section. Needs an <c>INatsConnection</c> registered.
+    /// </summary>
+    public static IServiceCollection AddClusterStats(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ClusterOptions>()
+            .Bind(configuration.GetSection(ClusterOptions.SectionName))
+            .Validate(o => o.GatherTimeout > TimeSpan.Zero && o.HeartbeatInterval > TimeSpan.Zero && o.NodeExpiry > o.HeartbeatInterval,
+                "ConnCount:Cluster needs positive GatherTimeout and HeartbeatInterval, and NodeExpiry longer than HeartbeatInterval.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<NodeDirectory>();
+        services.AddSingleton<ClusterStatsClient>();
+        services.AddHostedService<NodeDirectoryListener>();
+        return services;
+    }
+}

@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace ConnCount.Cluster.Contracts;
+
+/// <summary>Source-generated JSON for every contract type, snake_case on the wire.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DictionaryKeyPolicy = JsonKnownNamingPolicy.Unspecified)]
+[JsonSerializable(typeof(NodeStats))]
+[JsonSerializable(typeof(NodeAnnouncement))]
+[JsonSerializable(typeof(ClusterStats))]
+[JsonSerializable(typeof(TopicStats))]
+[JsonSerializable(typeof(NodeSummary))]
+public sealed partial class ClusterJsonContext : JsonSerializerContext;

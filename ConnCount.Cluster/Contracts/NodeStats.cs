@@ -1,0 +1,14 @@
+namespace ConnCount.Cluster.Contracts;
+
+/// <summary>One socket node's exact counts, as it answers <see cref="NatsSubjects.Stats"/> and <c>get_connection_stats</c>.</summary>
+/// <param name="Node">The node's identity, stable for the life of its process and unique per replica.</param>
+/// <param name="StartedAt">When the node's process started; tells a restarted node apart from its predecessor.</param>
+/// <param name="Total">Sum of topic memberships on this node.</param>
+/// <param name="Sockets">Open WebSocket connections on this node.</param>
+/// <param name="Connections">Memberships per topic; topics with no member are absent.</param>
+public sealed record NodeStats(
+    string Node,
+    DateTimeOffset StartedAt,
+    long Total,
+    long Sockets,
+    IReadOnlyDictionary<string, long> Connections);

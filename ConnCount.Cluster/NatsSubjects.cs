@@ -1,0 +1,20 @@
+namespace ConnCount.Cluster;
+
+/// <summary>
+/// Every NATS subject ConnCount uses, in one place. Lower-case, dot-separated, prefixed and versioned
+/// so a future wire change can live beside this one.
+/// </summary>
+public static class NatsSubjects
+{
+    /// <summary>Scatter-gather request: every socket node answers with its own <see cref="Contracts.NodeStats"/>. No queue group.</summary>
+    public const string Stats = "conncount.v1.stats";
+
+    /// <summary>Periodic <see cref="Contracts.NodeAnnouncement"/> from every live node.</summary>
+    public const string Heartbeat = "conncount.v1.nodes.heartbeat";
+
+    /// <summary>A <see cref="Contracts.NodeAnnouncement"/> published once when a node stops gracefully.</summary>
+    public const string Goodbye = "conncount.v1.nodes.goodbye";
+
+    /// <summary>Asks every node to announce itself at once (sent by a directory when it starts).</summary>
+    public const string Discover = "conncount.v1.nodes.discover";
+}

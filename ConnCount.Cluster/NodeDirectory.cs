@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using ConnCount.Cluster.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace ConnCount.Cluster;
+
+/// <summary>
+/// The nodes a gather should expect: fed by heartbeats, goodbyes and gather replies, pruned when a
+/// node has been silent longer than <see cref="ClusterOptions.NodeExpiry"/>.
+/// </summary>
+public sealed class NodeDirectory(IOptions<ClusterOptions> options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, KnownNode> _nodes = new(StringComparer.Ordinal);
+
+    /// <summary>Records a heartbeat.</summary>
+    public void Observe(NodeAnnouncement announcement) =>
+        Upsert(new KnownNode(announcement.Node, announcement.StartedAt, announcement.Total, announcement.Sockets, time.GetUtcNow()));
+
+    /// <summary>Records a gather reply.</summary>
+    public void Observe(NodeStats stats) =>
+        Upsert(new KnownNode(stats.Node, stats.StartedAt, stats.Total, stats.Sockets, time.GetUtcNow()));
+
+    /// <summary>Forgets a node that said goodbye, unless a newer incarnation with the same name has announced itself since.</summary>
+    public void Remove(NodeAnnouncement goodbye)
+    {
+        if (_nodes.TryGetValue(goodbye.Node, out var known) && known.StartedAt <= goodbye.StartedAt)
+        {
+            _nodes.TryRemove(KeyValuePair.Create(goodbye.Node, known));
+        }
+    }
+
+    /// <summary>The live nodes, after dropping those silent past the expiry.</summary>
+    public IReadOnlyList<KnownNode> Snapshot()
+    {
+        var cutoff = time.GetUtcNow() - options.Value.NodeExpiry;
+        var live = new List<KnownNode>(_nodes.Count);
+        foreach (var (name, node) in _nodes)
+        {
+            if (node.LastSeen < cutoff)
+            {
+                _nodes.TryRemove(KeyValuePair.Create(name, node));
+            }
+            else
+            {
+                live.Add(node);
+            }
+        }
+
+        live.Sort((a, b) => string.CompareOrdinal(a.Node, b.Node));
+        return live;
+    }
+
+    private void Upsert(KnownNode node) =>
+        _nodes.AddOrUpdate(
+            node.Node,
+            node,
+            // A late message from an older incarnation must not overwrite the restarted node.
+            (_, existing) => existing.StartedAt > node.StartedAt ? existing : node);
+}

@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+
+namespace ConnCount.SocketNode.Node;
+
+/// <summary>The answer to <c>get_monitoring_info</c>: who this node is, its limits and its counts.</summary>
+public sealed record MonitoringInfo(
+    string Node,
+    string Version,
+    DateTimeOffset StartedAt,
+    double UptimeSeconds,
+    MonitoringLimits Limits,
+    long Total,
+    long Sockets,
+    int Topics);
+
+/// <summary>The configured limits, as a client can read them.</summary>
+public sealed record MonitoringLimits(double IdleTimeoutSeconds, int MaxFrameBytes, int MaxTopicLength, int MaxChannelsPerSocket);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(MonitoringInfo))]
+internal sealed partial class SocketNodeJsonContext : JsonSerializerContext;

@@ -1,0 +1,97 @@
+using ConnCount.Cluster;
+using ConnCount.Cluster.Contracts;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace ConnCount.SocketNode.Node;
+
+/// <summary>
+/// This node's side of the cluster protocol: answers every stats scatter (no queue group, so every node
+/// answers), heartbeats its presence, announces itself when a directory asks, and says goodbye on a
+/// graceful stop so aggregators stop expecting it at once.
+/// </summary>
+public sealed class NodeStatsResponder(
+    INatsConnection nats,
+    NodeStatsSource source,
+    IOptions<ClusterOptions> options,
+    ILogger<NodeStatsResponder> logger) : BackgroundService
+{
+    private static readonly NatsJsonContextSerializer<NodeStats> StatsSerializer = new(ClusterJsonContext.Default);
+    private static readonly NatsJsonContextSerializer<NodeAnnouncement> AnnouncementSerializer = new(ClusterJsonContext.Default);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await Task.WhenAll(
+            KeepAsync("answer stats requests", AnswerStatsAsync, stoppingToken),
+            KeepAsync("answer discovery", AnswerDiscoveryAsync, stoppingToken),
+            KeepAsync("heartbeat", HeartbeatAsync, stoppingToken));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (nats.ConnectionState == NatsConnectionState.Open)
+        {
+            try
+            {
+                await nats.PublishAsync(NatsSubjects.Goodbye, source.GetAnnouncement(), serializer: AnnouncementSerializer, cancellationToken: cancellationToken);
+                await nats.PingAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is NatsException or OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Could not say goodbye; the directory will expire this node");
+            }
+        }
+    }
+
+    private async Task AnswerStatsAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var msg in nats.SubscribeAsync<object?>(NatsSubjects.Stats, cancellationToken: stoppingToken))
+        {
+            await msg.ReplyAsync(source.GetStats(), serializer: StatsSerializer, cancellationToken: stoppingToken);
+        }
+    }
+
+    private async Task AnswerDiscoveryAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var _ in nats.SubscribeAsync<object?>(NatsSubjects.Discover, cancellationToken: stoppingToken))
+        {
+            await AnnounceAsync(stoppingToken);
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval);
+        do
+        {
+            await AnnounceAsync(stoppingToken);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private ValueTask AnnounceAsync(CancellationToken stoppingToken) =>
+        nats.PublishAsync(NatsSubjects.Heartbeat, source.GetAnnouncement(), serializer: AnnouncementSerializer, cancellationToken: stoppingToken);
+
+    /// <summary>Runs one loop for the life of the service, restarting it after a NATS failure.</summary>
+    private async Task KeepAsync(string what, Func<CancellationToken, Task> loop, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await loop(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "NATS loop '{Loop}' failed; restarting", what);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+}

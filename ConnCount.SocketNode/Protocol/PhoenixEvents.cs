@@ -1,0 +1,19 @@
+namespace ConnCount.SocketNode.Protocol;
+
+/// <summary>Event names and reserved topics of the Phoenix protocol, and the events ConnCount adds.</summary>
+public static class PhoenixEvents
+{
+    /// <summary>The socket-level topic heartbeats use.</summary>
+    public const string SocketTopic = "phoenix";
+
+    public const string Heartbeat = "heartbeat";
+    public const string Join = "phx_join";
+    public const string Leave = "phx_leave";
+    public const string Reply = "phx_reply";
+    public const string Close = "phx_close";
+    public const string Error = "phx_error";
+
+    public const string GetConnectionStats = "get_connection_stats";
+    public const string GetClusterConnectionStats = "get_cluster_connection_stats";
+    public const string GetMonitoringInfo = "get_monitoring_info";
+}

@@ -1,0 +1,27 @@
+using ConnCount.Cluster;
+using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Node;
+using ConnCount.SocketNode.Sockets;
+
+namespace ConnCount.SocketNode;
+
+/// <summary>Registers everything a socket node runs.</summary>
+public static class SocketNodeServiceCollectionExtensions
+{
+    public static IHostApplicationBuilder AddSocketNode(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SocketNodeOptions>()
+            .Bind(builder.Configuration.GetSection(SocketNodeOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddClusterStats(builder.Configuration);
+        builder.Services.AddSingleton<NodeIdentity>();
+        builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton<NodeStatsSource>();
+        builder.Services.AddSingleton<ChannelEventHandler>();
+        builder.Services.AddSingleton<SessionTracker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionTracker>());
+        builder.Services.AddHostedService<NodeStatsResponder>();
+        return builder;
+    }
+}

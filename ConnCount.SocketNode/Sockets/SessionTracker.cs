@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+
+namespace ConnCount.SocketNode.Sockets;
+
+/// <summary>
+/// Knows every open session so it can close idle ones (the idle timeout) and close them all with 1001
+/// when the node stops. It never touches counts: ending a session's loop does that.
+/// </summary>
+public sealed class SessionTracker(IOptions<SocketNodeOptions> options, ILogger<SessionTracker> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<PhoenixSession, byte> _sessions = new(ReferenceEqualityComparer.Instance);
+
+    public int Count => _sessions.Count;
+
+    public void Add(PhoenixSession session) => _sessions.TryAdd(session, 0);
+
+    public void Remove(PhoenixSession session) => _sessions.TryRemove(session, out _);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var idle = options.Value.IdleTimeout;
+        // Checking ten times per timeout keeps the overshoot under 10 %.
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 10, 50, 1000)));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                AbortIdle(Environment.TickCount64 - (long)idle.TotalMilliseconds);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Going away: clients reconnect to another replica.
+        await Task.WhenAll(_sessions.Keys.Select(s => s.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "node stopping", cancellationToken)));
+    }
+
+    private void AbortIdle(long silentSince)
+    {
+        foreach (var session in _sessions.Keys)
+        {
+            if (session.LastActivity < silentSince)
+            {
+                logger.LogDebug("Closing a socket idle past the timeout");
+                session.Abort();
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using ConnCount.Cluster;
+using ConnCount.Cluster.Contracts;
+using ConnCount.StatsApi.Stats;
+
+namespace ConnCount.StatsApi;
+
+/// <summary>Registers the StatsApi's services.</summary>
+public static class StatsApiServiceCollectionExtensions
+{
+    public static IHostApplicationBuilder AddStatsApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddClusterStats(builder.Configuration);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ClusterJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, StatsApiJsonContext.Default);
+        });
+        return builder;
+    }
+}
