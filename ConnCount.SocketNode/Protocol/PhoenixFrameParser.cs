@@ -52,11 +52,8 @@ public static class PhoenixFrameParser
                 return false;
             }
 
-            if (reader.Read())
-            {
-                error = "unexpected data after the frame";
-                return false;
-            }
+            // Trailing data after the array makes the reader throw: a second JSON value is not a frame.
+            reader.Read();
 
             frame = frame with { Payload = payload };
             error = null;

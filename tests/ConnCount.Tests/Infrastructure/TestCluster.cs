@@ -1,0 +1,165 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ConnCount.Tests.Infrastructure;
+
+/// <summary>
+/// A real cluster for a test: a <c>nats-server</c> process, socket-node processes and, on demand, a StatsApi
+/// process, all on free loopback ports. Timings are shortened so expiry and idle paths run in seconds.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly List<ExternalProcess> _processes = [];
+    private readonly Dictionary<string, string> _settings;
+
+    private TestCluster(Dictionary<string, string> settings) => _settings = settings;
+
+    public int NatsPort { get; private set; }
+
+    public ExternalProcess Nats { get; private set; } = null!;
+
+    public HttpClient Api { get; private set; } = null!;
+
+    public ExternalProcess? ApiProcess { get; private set; }
+
+    public Dictionary<string, (ExternalProcess Process, Uri Uri)> Nodes { get; } = [];
+
+    /// <summary>Starts NATS; nodes and the API are started by the test.</summary>
+    public static async Task<TestCluster> StartAsync(Dictionary<string, string>? settings = null)
+    {
+        var cluster = new TestCluster(new Dictionary<string, string>
+        {
+            ["ConnCount__Cluster__HeartbeatInterval"] = "00:00:00.500",
+            ["ConnCount__Cluster__NodeExpiry"] = "00:00:02",
+            ["ConnCount__Cluster__GatherTimeout"] = "00:00:01",
+        });
+        foreach (var (key, value) in settings ?? [])
+        {
+            cluster._settings[key] = value;
+        }
+
+        await cluster.StartNatsAsync();
+        return cluster;
+    }
+
+    public async Task StartNatsAsync()
+    {
+        if (NatsPort == 0)
+        {
+            NatsPort = FreePort.Next();
+        }
+
+        Nats = ExternalProcess.Start("nats-server", ["-a", "127.0.0.1", "-p", NatsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        _processes.Add(Nats);
+        await WaitForTcpAsync(NatsPort);
+    }
+
+    public async Task<Uri> StartNodeAsync(string id, Dictionary<string, string>? settings = null)
+    {
+        var port = FreePort.Next();
+        var env = Environment(settings);
+        env["ConnCount__Node__Id"] = id;
+        var process = StartService("ConnCount.SocketNode", port, env);
+        var uri = new Uri($"http://127.0.0.1:{port}");
+        Nodes[id] = (process, uri);
+        await WaitHealthyAsync(uri, process);
+        return uri;
+    }
+
+    public async Task<HttpClient> StartApiAsync(Dictionary<string, string>? settings = null)
+    {
+        var port = FreePort.Next();
+        ApiProcess = StartService("ConnCount.StatsApi", port, Environment(settings));
+        var uri = new Uri($"http://127.0.0.1:{port}");
+        await WaitHealthyAsync(uri, ApiProcess);
+        Api = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(30) };
+        return Api;
+    }
+
+    /// <summary>GET /api/stats as JSON.</summary>
+    public async Task<JsonElement> GetStatsAsync(string path = "/api/stats")
+    {
+        using var response = await Api.GetAsync(path);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Api?.Dispose();
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+    }
+
+    private Dictionary<string, string> Environment(Dictionary<string, string>? extra)
+    {
+        var env = new Dictionary<string, string>(_settings)
+        {
+            ["ConnectionStrings__nats"] = $"nats://127.0.0.1:{NatsPort}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            env[key] = value;
+        }
+
+        return env;
+    }
+
+    private ExternalProcess StartService(string project, int port, Dictionary<string, string> env)
+    {
+        var process = ExternalProcess.Start("dotnet", [RepoPaths.ServiceAssembly(project), "--urls", $"http://127.0.0.1:{port}"], env);
+        _processes.Add(process);
+        return process;
+    }
+
+    private static async Task WaitHealthyAsync(Uri uri, ExternalProcess process)
+    {
+        using var http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException("Service exited during start:\n" + process.Output);
+            }
+
+            try
+            {
+                using var response = await http.GetAsync("/health");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{uri} did not become healthy:\n{process.Output}");
+    }
+
+    private static async Task WaitForTcpAsync(int port)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync("127.0.0.1", port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}
