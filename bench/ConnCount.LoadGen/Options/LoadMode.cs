@@ -1,0 +1,20 @@
+namespace ConnCount.LoadGen.Options;
+
+/// <summary>The workload a run drives.</summary>
+internal enum LoadMode
+{
+    /// <summary>Connect N sockets, join, hold them for the duration, report.</summary>
+    Hold,
+
+    /// <summary>Connect, join, leave and close in a loop for the duration.</summary>
+    Cycle,
+
+    /// <summary>Bare connect and close in a loop, no protocol (for the baseline server).</summary>
+    ConnectClose,
+
+    /// <summary>Pipelined join/leave pairs on K open sockets.</summary>
+    Pairs,
+
+    /// <summary>A fixed number of random join/leave/close/abort events over a pool of sockets.</summary>
+    Churn,
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Runtime;
+using ConnCount.LoadGen.Modes;
+
+namespace ConnCount.LoadGen.Reporting;
+
+/// <summary>Gathers a run's figures into a <see cref="RunReport"/>.</summary>
+internal static class ReportBuilder
+{
+    public static RunReport Build(RunContext run, ModeOutcome outcome, DateTimeOffset startedAt, TimeSpan elapsed, bool settled, bool complete, long idleWorkingSet)
+    {
+        var options = run.Options;
+        var ledgerTopics = run.Ledger.Snapshot(run.Topics);
+        var settings = new RunSettings(
+            options.Sockets,
+            options.Topics,
+            options.TopicPrefix,
+            options.Distribution.ToString(),
+            options.JoinsPerSocket,
+            (options.Mode == Options.LoadMode.Churn ? options.Duration ?? TimeSpan.Zero : options.EffectiveDuration).TotalSeconds,
+            options.Concurrency,
+            options.Window,
+            options.Events,
+            options.Rate,
+            options.Mix.ToString(),
+            options.Protocol.ToString().ToLowerInvariant(),
+            options.Client.ToString().ToLowerInvariant(),
+            options.HeartbeatInterval.TotalSeconds,
+            options.Timeout.TotalSeconds,
+            options.Seed);
+
+        return new RunReport(
+            ModeName(options.Mode),
+            complete,
+            startedAt,
+            Math.Round(elapsed.TotalSeconds, 3),
+            [.. options.Urls.Select(u => u.ToString())],
+            [.. options.SourceAddresses.Select(a => a.ToString())],
+            settings,
+            new RateReport(outcome.Unit, outcome.Count, Math.Round(outcome.Elapsed.TotalSeconds, 3), Math.Round(outcome.PerSecond, 1)),
+            settled,
+            run.Counters.Snapshot(),
+            run.Latencies.Summarize(),
+            new LedgerReport(ledgerTopics.Values.Sum(v => (long)v), ledgerTopics.Count, ledgerTopics),
+            CaptureProcess(run, idleWorkingSet),
+            run.Failures.Snapshot());
+    }
+
+    public static string ModeName(Options.LoadMode mode) => mode switch
+    {
+        Options.LoadMode.ConnectClose => "connect-close",
+        _ => mode.ToString().ToLowerInvariant(),
+    };
+
+    private static ProcessReport CaptureProcess(RunContext run, long idleWorkingSet)
+    {
+        using var process = Process.GetCurrentProcess();
+        var workingSet = process.WorkingSet64;
+        var gc = GC.GetGCMemoryInfo();
+        var open = Volatile.Read(ref run.Counters.OpenSockets);
+        return new ProcessReport(
+            workingSet,
+            idleWorkingSet,
+            GC.GetTotalMemory(forceFullCollection: false),
+            gc.TotalCommittedBytes,
+            open,
+            open > 0 ? Math.Round((workingSet - idleWorkingSet) / (double)open, 0) : 0,
+            GCSettings.IsServerGC);
+    }
+}
