@@ -8,8 +8,15 @@ namespace ConnCount.SocketNode.Sockets;
 /// Knows every open session so it can close idle ones (the idle timeout) and close them all with 1001
 /// when the node stops. It never touches counts: ending a session's loop does that.
 /// </summary>
-public sealed class SessionTracker(IOptions<SocketNodeOptions> options, ILogger<SessionTracker> logger) : BackgroundService
+public sealed class SessionTracker(
+    IOptions<SocketNodeOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<SessionTracker> logger) : BackgroundService
 {
+    private static readonly TimeSpan CloseHandshakeGrace = TimeSpan.FromSeconds(3);
+
+    private Task _closingAll = Task.CompletedTask;
+
     private readonly ConcurrentDictionary<PhoenixSession, byte> _sessions = new(ReferenceEqualityComparer.Instance);
 
     public int Count => _sessions.Count;
@@ -20,6 +27,9 @@ public sealed class SessionTracker(IOptions<SocketNodeOptions> options, ILogger<
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Close sockets as soon as stopping begins: the web server stops before this service and would
+        // otherwise wait for the long-lived sockets, then cut them without a close frame.
+        using var onStopping = lifetime.ApplicationStopping.Register(() => _closingAll = CloseAllAsync());
         var idle = options.Value.IdleTimeout;
         // Checking ten times per timeout keeps the overshoot under 10 %.
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 10, 50, 1000)));
@@ -38,8 +48,27 @@ public sealed class SessionTracker(IOptions<SocketNodeOptions> options, ILogger<
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        // Going away: clients reconnect to another replica.
-        await Task.WhenAll(_sessions.Keys.Select(s => s.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "node stopping", cancellationToken)));
+        await _closingAll.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Going away: 1001 tells clients to reconnect, to another replica. A client that does not finish the
+    /// close handshake in time is cut off, so a stop never hangs on it.
+    /// </summary>
+    private async Task CloseAllAsync()
+    {
+        logger.LogInformation("Node stopping: closing {Count} sockets with 1001", _sessions.Count);
+        await Task.WhenAll(_sessions.Keys.Select(s => s.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "node stopping", CancellationToken.None)));
+        var deadline = Environment.TickCount64 + (long)CloseHandshakeGrace.TotalMilliseconds;
+        while (!_sessions.IsEmpty && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        foreach (var session in _sessions.Keys)
+        {
+            session.Abort();
+        }
     }
 
     private void AbortIdle(long silentSince)

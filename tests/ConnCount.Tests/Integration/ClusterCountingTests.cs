@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ConnCount.Tests.Infrastructure;
+
+namespace ConnCount.Tests.Integration;
+
+/// <summary>A real nats-server, real socket-node processes, the real StatsApi, real WebSockets.</summary>
+public class ClusterCountingTests
+{
+    private static Uri Ws(Uri http) => PhoenixTestClient.WebSocketUri(http);
+
+    private static long TopicTotal(JsonElement stats, string topic) =>
+        stats.GetProperty("topics").TryGetProperty(topic, out var t) ? t.GetProperty("total").GetInt64() : 0;
+
+    [Fact]
+    public async Task Sockets_on_several_nodes_are_counted_exactly_per_node_and_per_topic()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var a = await cluster.StartNodeAsync("node-a");
+        var b = await cluster.StartNodeAsync("node-b");
+        await cluster.StartApiAsync();
+
+        await using var a1 = await PhoenixTestClient.ConnectAsync(Ws(a));
+        await using var a2 = await PhoenixTestClient.ConnectAsync(Ws(a));
+        await using var b1 = await PhoenixTestClient.ConnectAsync(Ws(b));
+        await a1.JoinAsync("room:lobby");
+        await a1.JoinAsync("room:x");
+        await a2.JoinAsync("room:lobby");
+        await b1.JoinAsync("room:lobby");
+
+        var stats = await cluster.GetStatsAsync();
+        Assert.Equal(4, stats.GetProperty("total_connections").GetInt64());
+        Assert.Equal(3, stats.GetProperty("total_sockets").GetInt64());
+        Assert.Equal(2, stats.GetProperty("cluster_size").GetInt32());
+        Assert.False(stats.GetProperty("partial").GetBoolean());
+        Assert.Equal(0, stats.GetProperty("missing_nodes").GetArrayLength());
+        var lobby = stats.GetProperty("topics").GetProperty("room:lobby");
+        Assert.Equal(3, lobby.GetProperty("total").GetInt64());
+        Assert.Equal(2, lobby.GetProperty("nodes").GetProperty("node-a").GetInt64());
+        Assert.Equal(1, lobby.GetProperty("nodes").GetProperty("node-b").GetInt64());
+        Assert.Equal(3, stats.GetProperty("nodes").GetProperty("node-a").GetProperty("total").GetInt64());
+        Assert.Equal(2, stats.GetProperty("nodes").GetProperty("node-a").GetProperty("sockets").GetInt64());
+
+        var local = await a1.PushAsync("room:lobby", "get_connection_stats");
+        Assert.Equal("ok", local.GetProperty("status").GetString());
+        var response = local.GetProperty("response");
+        Assert.Equal("node-a", response.GetProperty("node").GetString());
+        Assert.Equal(3, response.GetProperty("total").GetInt64());
+        Assert.Equal(2, response.GetProperty("sockets").GetInt64());
+        Assert.Equal(2, response.GetProperty("connections").GetProperty("room:lobby").GetInt64());
+
+        var clusterReply = await b1.PushAsync("room:lobby", "get_cluster_connection_stats");
+        var clusterStats = clusterReply.GetProperty("response");
+        Assert.Equal(4, clusterStats.GetProperty("total_connections").GetInt64());
+        Assert.Equal(2, clusterStats.GetProperty("cluster_size").GetInt32());
+        Assert.Equal(1, clusterStats.GetProperty("topics").GetProperty("room:x").GetProperty("nodes").GetProperty("node-a").GetInt64());
+
+        var topic = await cluster.GetStatsAsync("/api/stats/topics/room:lobby");
+        Assert.Equal(3, topic.GetProperty("total").GetInt64());
+        Assert.Equal(1, topic.GetProperty("nodes").GetProperty("node-b").GetInt64());
+
+        var nodes = await cluster.GetStatsAsync("/api/stats/nodes");
+        Assert.Equal(["node-a", "node-b"], nodes.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("node").GetString()));
+        Assert.All(nodes.GetProperty("nodes").EnumerateArray(), n =>
+        {
+            Assert.Equal("ok", n.GetProperty("status").GetString());
+            Assert.True(n.GetProperty("started_at").GetDateTimeOffset() <= n.GetProperty("last_seen").GetDateTimeOffset());
+        });
+    }
+
+    [Fact]
+    public async Task Every_way_a_membership_ends_decrements_exactly_once()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var node = await cluster.StartNodeAsync("node-a");
+        await cluster.StartApiAsync();
+
+        var leaver = await PhoenixTestClient.ConnectAsync(Ws(node));
+        var closer = await PhoenixTestClient.ConnectAsync(Ws(node));
+        var aborter = await PhoenixTestClient.ConnectAsync(Ws(node));
+        await using var stayer = await PhoenixTestClient.ConnectAsync(Ws(node));
+        foreach (var client in new[] { leaver, closer, aborter, stayer })
+        {
+            await client.JoinAsync("t");
+            await client.JoinAsync("u");
+        }
+
+        Assert.Equal(4, TopicTotal(await cluster.GetStatsAsync(), "t"));
+
+        var leave = await leaver.LeaveAsync("t");
+        Assert.Equal("ok", leave.GetProperty("status").GetString());
+        var again = await leaver.LeaveAsync("t");
+        Assert.Equal("unmatched topic", again.GetProperty("response").GetProperty("reason").GetString());
+        Assert.Equal(3, TopicTotal(await cluster.GetStatsAsync(), "t"));
+
+        await closer.CloseAsync();
+        aborter.Abort();
+
+        var stats = await Eventually.MatchAsync(
+            () => cluster.GetStatsAsync(),
+            s => s.GetProperty("total_sockets").GetInt64() == 2,
+            because: "closed and aborted sockets are released");
+        Assert.Equal(1, TopicTotal(stats, "t"));
+        Assert.Equal(2, TopicTotal(stats, "u"));
+        Assert.Equal(3, stats.GetProperty("total_connections").GetInt64());
+
+        await leaver.DisposeAsync();
+        await closer.DisposeAsync();
+        await aborter.DisposeAsync();
+        stats = await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("total_sockets").GetInt64() == 1);
+        Assert.Equal(1, TopicTotal(stats, "t"));
+        Assert.Equal(1, TopicTotal(stats, "u"));
+    }
+
+    [Fact]
+    public async Task A_second_join_of_the_same_topic_counts_once_and_closes_the_old_channel()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var node = await cluster.StartNodeAsync("node-a");
+        await using var client = await PhoenixTestClient.ConnectAsync(Ws(node));
+
+        // Refs far above the client's own counter so the replies cannot be confused.
+        await client.SendRawAsync("""["101","101","room","phx_join",{}]""", "101");
+        var rejoin = await client.SendRawAsync("""["102","102","room","phx_join",{}]""", "102");
+
+        Assert.Equal("ok", rejoin!.Value.GetProperty("status").GetString());
+        Assert.Contains(client.Pushes, p => p[0].GetString() == "101" && p[3].GetString() == "phx_close");
+        var stats = (await client.PushAsync("room", "get_connection_stats")).GetProperty("response");
+        Assert.Equal(1, stats.GetProperty("connections").GetProperty("room").GetInt64());
+        Assert.Equal(1, stats.GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_silent_socket_is_closed_at_the_idle_timeout_and_its_memberships_end()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var node = await cluster.StartNodeAsync("node-a", new() { ["ConnCount__Node__IdleTimeout"] = "00:00:02" });
+        await using var silent = await PhoenixTestClient.ConnectAsync(Ws(node));
+        await using var chatty = await PhoenixTestClient.ConnectAsync(Ws(node));
+        await silent.JoinAsync("room");
+        await chatty.JoinAsync("room");
+
+        // The chatty socket heartbeats while the silent one says nothing.
+        var watch = Stopwatch.StartNew();
+        while (!silent.Closed.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await chatty.HeartbeatAsync();
+            await Task.WhenAny(silent.Closed, Task.Delay(500));
+        }
+
+        Assert.True(silent.Closed.IsCompleted, "the idle socket was closed");
+        Assert.Equal(WebSocketStateOpen, chatty.State);
+        var stats = (await chatty.PushAsync("room", "get_connection_stats")).GetProperty("response");
+        Assert.Equal(1, stats.GetProperty("connections").GetProperty("room").GetInt64());
+        Assert.Equal(1, stats.GetProperty("sockets").GetInt64());
+    }
+
+    private const System.Net.WebSockets.WebSocketState WebSocketStateOpen = System.Net.WebSockets.WebSocketState.Open;
+
+    [Fact]
+    public async Task Zero_nodes_is_a_valid_empty_cluster()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.StartApiAsync();
+
+        var stats = await cluster.GetStatsAsync();
+
+        Assert.Equal(0, stats.GetProperty("cluster_size").GetInt32());
+        Assert.Equal(0, stats.GetProperty("total_connections").GetInt64());
+        Assert.False(stats.GetProperty("partial").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_gather_ends_when_every_known_node_has_answered_not_at_the_timeout()
+    {
+        await using var cluster = await TestCluster.StartAsync(new() { ["ConnCount__Cluster__GatherTimeout"] = "00:00:20" });
+        await cluster.StartNodeAsync("node-a");
+        await cluster.StartNodeAsync("node-b");
+        await cluster.StartApiAsync();
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync("/api/stats/nodes"), s => s.GetProperty("cluster_size").GetInt32() == 2);
+
+        var watch = Stopwatch.StartNew();
+        var stats = await cluster.GetStatsAsync();
+        watch.Stop();
+
+        Assert.Equal(2, stats.GetProperty("cluster_size").GetInt32());
+        // Waiting out the 20 s timeout would take 20 s; answering when both nodes replied takes far less.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"gather took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_gracefully_stopped_node_leaves_the_cluster_at_once()
+    {
+        await using var cluster = await TestCluster.StartAsync(new() { ["ConnCount__Cluster__NodeExpiry"] = "00:01:00" });
+        var a = await cluster.StartNodeAsync("node-a");
+        await cluster.StartNodeAsync("node-b");
+        await cluster.StartApiAsync();
+        await using var client = await PhoenixTestClient.ConnectAsync(Ws(a));
+        await client.JoinAsync("room");
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == 2);
+
+        await cluster.Nodes["node-a"].Process.StopAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, await client.Closed.WaitAsync(TimeSpan.FromSeconds(10)));
+        // With a one-minute expiry only the goodbye can explain the node leaving the directory this fast.
+        var stats = await Eventually.MatchAsync(
+            () => cluster.GetStatsAsync(),
+            s => s.GetProperty("cluster_size").GetInt32() == 1 && !s.GetProperty("partial").GetBoolean(),
+            TimeSpan.FromSeconds(10));
+        Assert.Equal(0, stats.GetProperty("total_connections").GetInt64());
+        Assert.Equal(0, stats.GetProperty("missing_nodes").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_killed_node_is_reported_missing_then_dropped()
+    {
+        await using var cluster = await TestCluster.StartAsync(new() { ["ConnCount__Cluster__NodeExpiry"] = "00:00:04" });
+        var a = await cluster.StartNodeAsync("node-a");
+        var b = await cluster.StartNodeAsync("node-b");
+        await cluster.StartApiAsync();
+        await using var onA = await PhoenixTestClient.ConnectAsync(Ws(a));
+        await using var onB = await PhoenixTestClient.ConnectAsync(Ws(b));
+        await onA.JoinAsync("room");
+        await onB.JoinAsync("room");
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("total_connections").GetInt64() == 2);
+
+        cluster.Nodes["node-a"].Process.Kill();
+
+        var partial = await cluster.GetStatsAsync();
+        Assert.True(partial.GetProperty("partial").GetBoolean());
+        Assert.Equal(["node-a"], partial.GetProperty("missing_nodes").EnumerateArray().Select(n => n.GetString()));
+        Assert.Equal(1, partial.GetProperty("total_connections").GetInt64());
+        Assert.Equal(1, partial.GetProperty("stale").GetProperty("node-a").GetProperty("total").GetInt64());
+
+        var dropped = await Eventually.MatchAsync(
+            () => cluster.GetStatsAsync(),
+            s => !s.GetProperty("partial").GetBoolean(),
+            TimeSpan.FromSeconds(15),
+            "the killed node expires from the directory");
+        Assert.Equal(1, dropped.GetProperty("cluster_size").GetInt32());
+        Assert.Equal(1, dropped.GetProperty("total_connections").GetInt64());
+    }
+
+    [Fact]
+    public async Task With_nats_down_the_api_answers_503_quickly_and_recovers_when_nats_returns()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var node = await cluster.StartNodeAsync("node-a");
+        await cluster.StartApiAsync();
+        await using var client = await PhoenixTestClient.ConnectAsync(Ws(node));
+        await client.JoinAsync("room");
+
+        cluster.Nats.Kill();
+
+        using var down = await Eventually.MatchAsync(
+            () => cluster.Api.GetAsync("/api/stats"),
+            r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("application/problem+json", down.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(down.Headers.RetryAfter);
+
+        // The node keeps counting without NATS.
+        await using var late = await PhoenixTestClient.ConnectAsync(Ws(node));
+        await late.JoinAsync("room");
+        var clusterReply = await late.PushAsync("room", "get_cluster_connection_stats");
+        Assert.Equal("cluster unavailable", clusterReply.GetProperty("response").GetProperty("reason").GetString());
+
+        await cluster.StartNatsAsync();
+
+        var stats = await Eventually.MatchAsync(
+            () => cluster.GetStatsAsync(),
+            s => s.GetProperty("cluster_size").GetInt32() == 1,
+            TimeSpan.FromSeconds(20),
+            "everything reconnects by itself");
+        Assert.Equal(2, stats.GetProperty("total_connections").GetInt64());
+        Assert.False(cluster.Nodes["node-a"].Process.HasExited);
+        Assert.False(cluster.ApiProcess!.HasExited);
+    }
+
+    [Fact]
+    public async Task Rest_api_rejects_bad_input_with_problem_details()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.StartApiAsync();
+
+        using var unknown = await cluster.Api.GetAsync("/api/stats/topics/nobody-here");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+
+        using var tooLong = await cluster.Api.GetAsync("/api/stats/topics/" + new string('x', 300));
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal("application/problem+json", tooLong.Content.Headers.ContentType?.MediaType);
+
+        using var openApi = await cluster.Api.GetAsync("/openapi/v1.json");
+        openApi.EnsureSuccessStatusCode();
+        Assert.Contains("/api/stats/nodes", await openApi.Content.ReadAsStringAsync());
+    }
+}
