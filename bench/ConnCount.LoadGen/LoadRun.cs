@@ -15,11 +15,7 @@ internal static class LoadRun
     public static async Task<int> ExecuteAsync(LoadGenOptions options, CancellationToken stop)
     {
         using var run = await RunContext.CreateAsync(options, stop);
-        long idleWorkingSet;
-        using (var self = Process.GetCurrentProcess())
-        {
-            idleWorkingSet = self.WorkingSet64;
-        }
+        var idle = ProcessMemory.Capture();
 
         using var background = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var heartbeats = options.Protocol == WireProtocol.Phoenix
@@ -44,7 +40,7 @@ internal static class LoadRun
         // Replies still in flight move the ledger; let them land before it is read.
         var settleLimit = stop.IsCancellationRequested ? TimeSpan.FromSeconds(1) : options.Timeout;
         var settled = await run.WaitForRepliesAsync(settleLimit, CancellationToken.None);
-        var report = ReportBuilder.Build(run, outcome, startedAt, Stopwatch.GetElapsedTime(start), settled, !stop.IsCancellationRequested, idleWorkingSet);
+        var report = ReportBuilder.Build(run, outcome, startedAt, Stopwatch.GetElapsedTime(start), settled, !stop.IsCancellationRequested, idle);
         await ReportWriter.WriteAsync(report, options.JsonPath, CancellationToken.None);
 
         if (options.Linger > TimeSpan.Zero && !stop.IsCancellationRequested)

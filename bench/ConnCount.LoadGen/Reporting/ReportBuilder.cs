@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime;
 using ConnCount.LoadGen.Modes;
 
@@ -7,7 +6,7 @@ namespace ConnCount.LoadGen.Reporting;
 /// <summary>Gathers a run's figures into a <see cref="RunReport"/>.</summary>
 internal static class ReportBuilder
 {
-    public static RunReport Build(RunContext run, ModeOutcome outcome, DateTimeOffset startedAt, TimeSpan elapsed, bool settled, bool complete, long idleWorkingSet)
+    public static RunReport Build(RunContext run, ModeOutcome outcome, DateTimeOffset startedAt, TimeSpan elapsed, bool settled, bool complete, ProcessMemory idle)
     {
         var options = run.Options;
         var ledgerTopics = run.Ledger.Snapshot(run.Topics);
@@ -42,7 +41,7 @@ internal static class ReportBuilder
             run.Counters.Snapshot(),
             run.Latencies.Summarize(),
             new LedgerReport(ledgerTopics.Values.Sum(v => (long)v), ledgerTopics.Count, ledgerTopics),
-            CaptureProcess(run, idleWorkingSet),
+            CaptureProcess(run, idle),
             run.Failures.Snapshot());
     }
 
@@ -52,19 +51,19 @@ internal static class ReportBuilder
         _ => mode.ToString().ToLowerInvariant(),
     };
 
-    private static ProcessReport CaptureProcess(RunContext run, long idleWorkingSet)
+    private static ProcessReport CaptureProcess(RunContext run, ProcessMemory idle)
     {
-        using var process = Process.GetCurrentProcess();
-        var workingSet = process.WorkingSet64;
-        var gc = GC.GetGCMemoryInfo();
+        var now = ProcessMemory.Capture();
         var open = Volatile.Read(ref run.Counters.OpenSockets);
+        double PerSocket(long current, long before) => open > 0 ? Math.Round((current - before) / (double)open, 0) : 0;
         return new ProcessReport(
-            workingSet,
-            idleWorkingSet,
-            GC.GetTotalMemory(forceFullCollection: false),
-            gc.TotalCommittedBytes,
             open,
-            open > 0 ? Math.Round((workingSet - idleWorkingSet) / (double)open, 0) : 0,
+            now.WorkingSetBytes,
+            idle.WorkingSetBytes,
+            PerSocket(now.WorkingSetBytes, idle.WorkingSetBytes),
+            now.LiveHeapBytes,
+            idle.LiveHeapBytes,
+            PerSocket(now.LiveHeapBytes, idle.LiveHeapBytes),
             GCSettings.IsServerGC);
     }
 }

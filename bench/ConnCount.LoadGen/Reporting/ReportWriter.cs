@@ -42,7 +42,7 @@ internal static class ReportWriter
         }
 
         line += string.Create(inv, $"; ledger {report.Ledger.Total} over {report.Ledger.TopicCount} topics{(report.RepliesSettled ? "" : " (replies still pending)")}");
-        line += string.Create(inv, $"; client ws {report.Process.WorkingSetBytes / 1048576.0:F1} MiB ({report.Process.WorkingSetBytesPerSocket / 1024:F1} KiB/socket over idle)");
+        line += string.Create(inv, $"; client working set {report.Process.WorkingSetBytes / 1048576.0:F1} MiB, per open socket {report.Process.WorkingSetBytesPerSocket / 1024:F1} KiB (live heap {report.Process.LiveHeapBytesPerSocket / 1024:F1} KiB)");
         return line;
     }
 }

@@ -45,12 +45,16 @@ internal sealed record RateReport(string Unit, long Count, double Seconds, doubl
 /// <summary>Expected count per topic (non-zero topics only) and their sum.</summary>
 internal sealed record LedgerReport(long Total, int TopicCount, IReadOnlyDictionary<string, int> Topics);
 
-/// <summary>This client's own memory while its sockets are open; per-socket is the growth over the idle process.</summary>
+/// <summary>
+/// This client's own memory while its sockets are open. Per-socket figures are the growth over the process
+/// before the run (so they include one-off costs such as JIT, which fade as the socket count grows).
+/// </summary>
 internal sealed record ProcessReport(
+    long OpenSockets,
     long WorkingSetBytes,
     long IdleWorkingSetBytes,
-    long GcHeapBytes,
-    long GcCommittedBytes,
-    long OpenSockets,
     double WorkingSetBytesPerSocket,
+    long LiveHeapBytes,
+    long IdleLiveHeapBytes,
+    double LiveHeapBytesPerSocket,
     bool ServerGc);
