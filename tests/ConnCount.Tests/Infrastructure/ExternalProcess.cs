@@ -17,10 +17,11 @@ public sealed class ExternalProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static ExternalProcess Start(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static ExternalProcess Start(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -76,6 +77,19 @@ public sealed class ExternalProcess : IAsyncDisposable
         catch (OperationCanceledException)
         {
             Kill();
+        }
+    }
+
+    /// <summary>Waits for the process to exit by itself, up to <paramref name="timeout"/>.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

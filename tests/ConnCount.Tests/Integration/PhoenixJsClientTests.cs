@@ -1,0 +1,65 @@
+using System.Text.RegularExpressions;
+using ConnCount.Tests.Infrastructure;
+
+namespace ConnCount.Tests.Integration;
+
+/// <summary>The official npm <c>phoenix</c> client against real nodes, including the README's example as written.</summary>
+public partial class PhoenixJsClientTests
+{
+    private const string ReadmeUrl = "ws://localhost:4000/socket";
+
+    [Fact]
+    public async Task Official_phoenix_client_joins_pushes_heartbeats_and_leaves()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var node = await cluster.StartNodeAsync("node-js");
+
+        var output = await NodeJs.RunAsync(
+            "phoenix-client.mjs",
+            [PhoenixTestClient.WebSocketUri(node) + "socket", "room:js"],
+            o => o.Contains("LEFT") || o.Contains("FAIL"),
+            TimeSpan.FromSeconds(30));
+
+        Assert.Contains("JOINED node=node-js total=1 topic=1", output);
+        Assert.Contains("INFO node=node-js max_channels=100", output);
+        Assert.Contains("HEARTBEATS ok connected=true", output);
+        Assert.Contains("LEFT", output);
+        Assert.DoesNotContain("FAIL", output);
+    }
+
+    [Fact]
+    public async Task Readme_javascript_example_prints_node_and_cluster_totals()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var first = await cluster.StartNodeAsync("node-1");
+        var second = await cluster.StartNodeAsync("node-2");
+        await cluster.StartApiAsync();
+        await using var elsewhere = await PhoenixTestClient.ConnectAsync(PhoenixTestClient.WebSocketUri(second));
+        await elsewhere.JoinAsync("room:lobby");
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == 2);
+
+        var example = ReadmeExample();
+        Assert.Contains(ReadmeUrl, example);
+        var script = Path.Combine(NodeJs.Folder, "readme-example.generated.mjs");
+        await File.WriteAllTextAsync(script, example.Replace(ReadmeUrl, PhoenixTestClient.WebSocketUri(first) + "socket", StringComparison.Ordinal));
+
+        var output = await NodeJs.RunAsync(script, [], o => o.Contains("Nodes:") && o.Contains("By topic:"), TimeSpan.FromSeconds(30));
+
+        Assert.Contains("Total: 1", output);
+        Assert.Contains("By topic: { 'room:lobby': 1 }", output);
+        Assert.Contains("Cluster total: 2", output);
+        Assert.Contains("Nodes: 2", output);
+    }
+
+    /// <summary>The README's JavaScript block that calls both stats events.</summary>
+    private static string ReadmeExample()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        return JavaScriptBlock().Matches(readme)
+            .Select(m => m.Groups["code"].Value)
+            .Single(code => code.Contains("get_cluster_connection_stats", StringComparison.Ordinal));
+    }
+
+    [GeneratedRegex("```javascript\\n(?<code>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex JavaScriptBlock();
+}
