@@ -1,5 +1,6 @@
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Stats;
 
 namespace ConnCount.StatsApi;
@@ -9,6 +10,8 @@ public static class StatsApiServiceCollectionExtensions
 {
     public static IHostApplicationBuilder AddStatsApi(this IHostApplicationBuilder builder)
     {
+        // First, so a keyless production start fails before anything else starts.
+        builder.AddApiKeyAuthentication();
         builder.Services.AddClusterStats(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();

@@ -1,5 +1,6 @@
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.StatsApi.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnCount.StatsApi.Stats;
@@ -12,7 +13,9 @@ public static class StatsApi
 
     public static RouteGroupBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/stats").WithTags("Stats");
+        var api = app.MapGroup("/api/stats")
+            .WithTags("Stats")
+            .RequireAuthorization(ApiKeyDefaults.ReadStatsPolicy);
 
         api.MapGet("/", GetClusterAsync)
             .WithName("GetClusterStats")

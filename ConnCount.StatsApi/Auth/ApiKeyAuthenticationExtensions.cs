@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Authentication;
+
+namespace ConnCount.StatsApi.Auth;
+
+/// <summary>Registers API-key authentication and the <see cref="ApiKeyDefaults.ReadStatsPolicy"/> policy.</summary>
+public static class ApiKeyAuthenticationExtensions
+{
+    /// <summary>
+    /// Adds the <see cref="ApiKeyDefaults.Scheme"/> scheme (keys from <c>ConnCount:Api</c>), the policy the
+    /// stats endpoints require, and the start-up check that refuses to run keyless outside Development.
+    /// </summary>
+    public static IHostApplicationBuilder AddApiKeyAuthentication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiKeyOptions>().Bind(builder.Configuration.GetSection(ApiKeyOptions.SectionName));
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddHostedService<ApiKeyStartupCheck>();
+
+        builder.Services.AddAuthentication(ApiKeyDefaults.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ApiKeyDefaults.ReadStatsPolicy, policy => policy
+                .AddAuthenticationSchemes(ApiKeyDefaults.Scheme)
+                .RequireAuthenticatedUser());
+        return builder;
+    }
+}

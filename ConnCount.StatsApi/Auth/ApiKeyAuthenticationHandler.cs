@@ -1,0 +1,87 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace ConnCount.StatsApi.Auth;
+
+/// <summary>
+/// Authenticates a request that carries a configured key in <c>X-Api-Key</c> or as
+/// <c>Authorization: Bearer &lt;key&gt;</c>; challenges with a 401 problem and <c>WWW-Authenticate</c>.
+/// With no key configured (Development only) every request is let in as <c>anonymous</c>.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyStore keys,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    private const string BearerPrefix = "Bearer ";
+    private const string Realm = "Bearer realm=\"conncount\"";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (keys.IsOpen)
+        {
+            return Task.FromResult(Success("anonymous"));
+        }
+
+        var presented = PresentedKey();
+        if (presented is null)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        return Task.FromResult(keys.Matches(presented)
+            ? Success("api-key")
+            : AuthenticateResult.Fail("The API key is not valid."));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        var invalid = result.Failure is not null;
+
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        // RFC 6750: a presented but wrong token is "invalid_token"; a missing one gets the bare challenge.
+        Response.Headers.WWWAuthenticate = invalid ? Realm + ", error=\"invalid_token\"" : Realm;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status401Unauthorized,
+                Title = invalid ? "Invalid API key" : "API key required",
+                Detail = $"Send a configured key in the {ApiKeyDefaults.HeaderName} header or as 'Authorization: Bearer <key>'.",
+            },
+        });
+    }
+
+    private string? PresentedKey()
+    {
+        var header = Request.Headers[ApiKeyDefaults.HeaderName];
+        if (header.Count > 0)
+        {
+            // Two X-Api-Key headers are ambiguous; comparing an empty string fails them without a special case.
+            return header.Count == 1 ? header[0] ?? "" : "";
+        }
+
+        string? authorization = Request.Headers[HeaderNames.Authorization];
+        if (authorization is not null && authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization[BearerPrefix.Length..].Trim();
+        }
+
+        return null;
+    }
+
+    private AuthenticateResult Success(string name)
+    {
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], Scheme.Name);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+}
