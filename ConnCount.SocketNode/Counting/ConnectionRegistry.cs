@@ -11,6 +11,7 @@ public sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, TopicCounter> _topics = new(StringComparer.Ordinal);
     private long _sockets;
+    private long _memberships;
 
     /// <summary>Open sockets on this node.</summary>
     public long Sockets => Interlocked.Read(ref _sockets);
@@ -18,7 +19,28 @@ public sealed class ConnectionRegistry
     /// <summary>Distinct topics with at least one member.</summary>
     public int TopicCount => _topics.Count;
 
+    /// <summary>Sum of memberships over all topics.</summary>
+    public long TotalMemberships => Interlocked.Read(ref _memberships);
+
     public void SocketOpened() => Interlocked.Increment(ref _sockets);
+
+    /// <summary>Opens a socket only while fewer than <paramref name="max"/> are open; false means refuse it.</summary>
+    public bool TryOpenSocket(long max)
+    {
+        while (true)
+        {
+            var current = Interlocked.Read(ref _sockets);
+            if (current >= max)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _sockets, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
 
     public void SocketClosed() => Interlocked.Decrement(ref _sockets);
 
@@ -31,6 +53,7 @@ public sealed class ConnectionRegistry
             var counter = _topics.GetOrAdd(topic, static _ => new TopicCounter());
             if (counter.TryIncrement())
             {
+                Interlocked.Increment(ref _memberships);
                 return;
             }
 
@@ -47,6 +70,8 @@ public sealed class ConnectionRegistry
         {
             throw new InvalidOperationException($"Leave of '{topic}' without a matching join.");
         }
+
+        Interlocked.Decrement(ref _memberships);
 
         if (remaining == 0 && counter.TryRetire())
         {
