@@ -15,6 +15,9 @@ public static class NatsSubjects
     /// <summary>A <see cref="Contracts.NodeAnnouncement"/> published once when a node stops gracefully.</summary>
     public const string Goodbye = "conncount.v1.nodes.goodbye";
 
+    /// <summary>Each node's <see cref="Contracts.NodeUsage"/> of limited topics and tenants, for cluster-wide admission.</summary>
+    public const string Usage = "conncount.v1.usage";
+
     /// <summary>Asks every node to announce itself at once (sent by a directory when it starts).</summary>
     public const string Discover = "conncount.v1.nodes.discover";
 }

@@ -10,6 +10,7 @@ builder.AddSocketNode();
 var app = builder.Build();
 
 app.UseWebSockets();
+app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapPhoenixSocket();
 

@@ -1,6 +1,7 @@
 using ConnCount.Cluster;
 using ConnCount.SocketNode.Counting;
 using ConnCount.SocketNode.Node;
+using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Sockets;
 
 namespace ConnCount.SocketNode;
@@ -19,6 +20,9 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<NodeStatsSource>();
         builder.Services.AddSingleton<ChannelEventHandler>();
+        builder.Services.AddSingleton<SocketNodeMetrics>();
+        builder.Services.AddSingleton<SessionDependencies>();
+        builder.AddSocketNodeProtection();
         builder.Services.AddSingleton<SessionTracker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionTracker>());
         builder.Services.AddHostedService<NodeStatsResponder>();

@@ -11,4 +11,5 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(ClusterStats))]
 [JsonSerializable(typeof(TopicStats))]
 [JsonSerializable(typeof(NodeSummary))]
+[JsonSerializable(typeof(NodeUsage))]
 public sealed partial class ClusterJsonContext : JsonSerializerContext;

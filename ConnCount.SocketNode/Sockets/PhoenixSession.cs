@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using ConnCount.SocketNode.Counting;
+using System.Text.Json;
+using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Protocol;
 
 namespace ConnCount.SocketNode.Sockets;
@@ -27,22 +28,26 @@ public sealed class PhoenixSession
 
     private const int InitialBufferBytes = 4096;
 
+    private static long s_nextId;
+
     private readonly WebSocket _socket;
-    private readonly ConnectionRegistry _registry;
-    private readonly ChannelEventHandler _events;
+    private readonly SessionDependencies _deps;
     private readonly SocketNodeOptions _options;
-    private readonly ILogger _logger;
+    private readonly string? _socketToken;
+    private readonly long _id = Interlocked.Increment(ref s_nextId);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Dictionary<string, string> _joined = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Membership> _joined = new(StringComparer.Ordinal);
     private long _lastActivity = Environment.TickCount64;
 
-    public PhoenixSession(WebSocket socket, ConnectionRegistry registry, ChannelEventHandler events, SocketNodeOptions options, ILogger logger)
+    /// <param name="socket">The accepted WebSocket.</param>
+    /// <param name="deps">Node-wide services.</param>
+    /// <param name="socketToken">The client's <c>authToken</c>, if it sent one in the sub-protocol header.</param>
+    public PhoenixSession(WebSocket socket, SessionDependencies deps, string? socketToken)
     {
         _socket = socket;
-        _registry = registry;
-        _events = events;
-        _options = options;
-        _logger = logger;
+        _deps = deps;
+        _options = deps.Options;
+        _socketToken = socketToken;
     }
 
     /// <summary>Milliseconds (of <see cref="Environment.TickCount64"/>) when the client last sent a message.</summary>
@@ -78,24 +83,22 @@ public sealed class PhoenixSession
     /// <summary>Runs until the socket closes, fails or is aborted; then ends every membership it held.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _registry.SocketOpened();
         try
         {
             await ReceiveLoopAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            _logger.LogDebug("Socket ended without a close handshake: {Reason}", ex.Message);
+            _deps.Logger.LogDebug("Socket ended without a close handshake: {Reason}", ex.Message);
         }
         finally
         {
-            foreach (var topic in _joined.Keys)
+            foreach (var (topic, membership) in _joined)
             {
-                _registry.Leave(topic);
+                EndMembership(topic, membership);
             }
 
             _joined.Clear();
-            _registry.SocketClosed();
         }
     }
 
@@ -221,7 +224,7 @@ public sealed class PhoenixSession
                     break;
                 }
 
-                var reply = await _events.HandleAsync(frame.Event, cancellationToken);
+                var reply = await _deps.Events.HandleAsync(frame.Event, cancellationToken);
                 if (reply.Ok)
                 {
                     await SendOkAsync(frame, reply.Response, cancellationToken);
@@ -237,50 +240,102 @@ public sealed class PhoenixSession
 
     private async Task JoinAsync(PhoenixFrame frame, CancellationToken cancellationToken)
     {
+        var rejoin = _joined.TryGetValue(frame.Topic, out var old);
         var refusal = frame switch
         {
             { JoinRef: null } => MissingJoinRef,
             { Topic.Length: 0 } => InvalidTopic,
             { Topic: PhoenixEvents.SocketTopic } => ReservedTopic,
             _ when frame.Topic.Length > _options.MaxTopicLength => TopicTooLong,
-            _ when !_joined.ContainsKey(frame.Topic) && _joined.Count >= _options.MaxChannelsPerSocket => TooManyChannels,
+            _ when !rejoin && _joined.Count >= _options.MaxChannelsPerSocket => TooManyChannels,
+            _ when !_deps.JoinRate.TryJoin(_id) => JoinRateLimiter.TooManyJoins,
             _ => null,
         };
+
+        JoinGrant grant = default;
+        if (refusal is null)
+        {
+            var authorized = await _deps.Authorizer.AuthorizeAsync(frame.Topic, ReadToken(frame.Payload), _socketToken);
+            if (authorized is null)
+            {
+                refusal = JoinAuthorizer.Unauthorized;
+            }
+            else
+            {
+                grant = authorized.Value;
+            }
+        }
+
+        if (refusal is null && rejoin)
+        {
+            // A rejoin replaces the old channel without counting twice: close the old join ref, keep the
+            // membership (and the tenant it was admitted for).
+            _joined[frame.Topic] = old with { JoinRef = frame.JoinRef! };
+            await SendAsync(w => PhoenixFrameWriter.WritePush(w, old.JoinRef, frame.Topic, PhoenixEvents.Close, null), cancellationToken);
+            await SendOkAsync(frame, null, cancellationToken);
+            return;
+        }
+
+        refusal ??= _deps.Limits.TryAdmit(frame.Topic, grant);
         if (refusal is not null)
         {
+            _deps.Metrics.Refused(refusal);
             await SendReplyErrorAsync(frame, refusal, cancellationToken);
             return;
         }
 
-        if (_joined.TryGetValue(frame.Topic, out var oldJoinRef))
-        {
-            // A rejoin replaces the old membership without counting twice: close the old channel, keep the count.
-            _joined[frame.Topic] = frame.JoinRef!;
-            await SendAsync(w => PhoenixFrameWriter.WritePush(w, oldJoinRef, frame.Topic, PhoenixEvents.Close, null), cancellationToken);
-        }
-        else
-        {
-            _joined.Add(frame.Topic, frame.JoinRef!);
-            _registry.Join(frame.Topic);
-        }
-
+        _joined.Add(frame.Topic, new Membership(frame.JoinRef!, grant));
+        _deps.Registry.Join(frame.Topic);
+        _deps.Metrics.Joined();
         await SendOkAsync(frame, null, cancellationToken);
     }
 
     private async Task LeaveAsync(PhoenixFrame frame, CancellationToken cancellationToken)
     {
-        if (!_joined.Remove(frame.Topic, out var joinRef))
+        if (!_joined.Remove(frame.Topic, out var membership))
         {
             await SendReplyErrorAsync(frame, UnmatchedTopic, cancellationToken);
             return;
         }
 
-        _registry.Leave(frame.Topic);
+        EndMembership(frame.Topic, membership);
         await SendOkAsync(frame, null, cancellationToken);
-        await SendAsync(w => PhoenixFrameWriter.WritePush(w, joinRef, frame.Topic, PhoenixEvents.Close, null), cancellationToken);
+        await SendAsync(w => PhoenixFrameWriter.WritePush(w, membership.JoinRef, frame.Topic, PhoenixEvents.Close, null), cancellationToken);
     }
 
-    private Task SendOkAsync(PhoenixFrame frame, Action<System.Text.Json.Utf8JsonWriter>? response, CancellationToken cancellationToken) =>
+    /// <summary>The one place a membership is counted down: leave, and the end of the socket.</summary>
+    private void EndMembership(string topic, Membership membership)
+    {
+        _deps.Registry.Leave(topic);
+        _deps.Limits.Release(topic, membership.Grant);
+        _deps.Metrics.Left();
+    }
+
+    /// <summary>The join payload's <c>token</c> string, if any.</summary>
+    private static string? ReadToken(ReadOnlyMemory<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload.Span);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isToken = reader.ValueTextEquals("token"u8);
+            reader.Read();
+            if (isToken && reader.TokenType == JsonTokenType.String)
+            {
+                return reader.GetString();
+            }
+
+            reader.Skip();
+        }
+
+        return null;
+    }
+
+    private Task SendOkAsync(PhoenixFrame frame, Action<Utf8JsonWriter>? response, CancellationToken cancellationToken) =>
         SendAsync(w => PhoenixFrameWriter.WriteReply(w, frame.JoinRef, frame.Ref, frame.Topic, "ok", response), cancellationToken);
 
     private Task SendReplyErrorAsync(PhoenixFrame frame, string reason, CancellationToken cancellationToken) =>
@@ -306,4 +361,6 @@ public sealed class PhoenixSession
     }
 
     private readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type);
+
+    private readonly record struct Membership(string JoinRef, JoinGrant Grant);
 }

@@ -1,6 +1,6 @@
+using System.Text;
 using ConnCount.SocketNode.Counting;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
+using ConnCount.SocketNode.Protection;
 
 namespace ConnCount.SocketNode.Sockets;
 
@@ -11,20 +11,20 @@ public static class PhoenixSocketEndpoint
     public const string Path = "/socket/websocket";
 
     private const string SubProtocol = "phoenix";
+    private const string TokenProtocolPrefix = "base64url.bearer.phx.";
 
     public static IEndpointRouteBuilder MapPhoenixSocket(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.Map(Path, AcceptAsync).WithName("PhoenixSocket");
+        endpoints.Map(Path, AcceptAsync).WithName("PhoenixSocket").RequireRateLimiting(UpgradeGate.PerIpPolicy);
         return endpoints;
     }
 
     private static async Task<IResult> AcceptAsync(
         HttpContext context,
+        UpgradeGate gate,
         ConnectionRegistry registry,
-        ChannelEventHandler events,
-        SessionTracker sessions,
-        IOptions<SocketNodeOptions> options,
-        ILoggerFactory loggers)
+        SessionDependencies deps,
+        SessionTracker sessions)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -43,20 +43,56 @@ public static class PhoenixSocketEndpoint
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
-        // The phoenix client asks for the "phoenix" sub-protocol when it sends an auth token in the header.
-        var subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol) ? SubProtocol : null;
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol });
-        var session = new PhoenixSession(socket, registry, events, options.Value, loggers.CreateLogger<PhoenixSession>());
-        sessions.Add(session);
+        if (gate.TryEnter(context) is { } refusal)
+        {
+            return refusal;
+        }
+
+        // From here a socket slot is reserved; it is released exactly once, whatever happens.
         try
         {
-            await session.RunAsync(context.RequestAborted);
+            // The phoenix client asks for the "phoenix" sub-protocol when it sends an auth token in the header.
+            var requested = context.WebSockets.WebSocketRequestedProtocols;
+            var subProtocol = requested.Contains(SubProtocol) ? SubProtocol : null;
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol });
+            var session = new PhoenixSession(socket, deps, ReadAuthToken(requested));
+            sessions.Add(session);
+            try
+            {
+                await session.RunAsync(context.RequestAborted);
+            }
+            finally
+            {
+                sessions.Remove(session);
+            }
         }
         finally
         {
-            sessions.Remove(session);
+            registry.SocketClosed();
         }
 
         return TypedResults.Empty;
+    }
+
+    /// <summary>Decodes the token the phoenix client sends as <c>base64url.bearer.phx.&lt;base64 token&gt;</c>.</summary>
+    public static string? ReadAuthToken(IEnumerable<string> protocols)
+    {
+        var encoded = protocols.FirstOrDefault(p => p.StartsWith(TokenProtocolPrefix, StringComparison.Ordinal))?[TokenProtocolPrefix.Length..];
+        if (string.IsNullOrEmpty(encoded))
+        {
+            return null;
+        }
+
+        try
+        {
+            var base64 = encoded.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            // An undecodable token is no token: protected joins will be refused as unauthorized.
+            return null;
+        }
     }
 }

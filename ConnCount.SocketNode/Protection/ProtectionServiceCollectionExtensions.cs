@@ -1,0 +1,52 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace ConnCount.SocketNode.Protection;
+
+/// <summary>Registers limits, rate limits, join authorization and the upgrade gate.</summary>
+public static class ProtectionServiceCollectionExtensions
+{
+    public static IHostApplicationBuilder AddSocketNodeProtection(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LimitsOptions>().Bind(builder.Configuration.GetSection(LimitsOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => o.Topics.All(t => t.Pattern.Length > 0 && t.MaxJoins > 0), "ConnCount:Limits:Topics entries need a Pattern and a positive MaxJoins.")
+            .Validate(o => o.Plans.Values.All(v => v > 0), "ConnCount:Limits:Plans values must be positive.")
+            .Validate(o => o.UsageSyncInterval > TimeSpan.Zero, "ConnCount:Limits:UsageSyncInterval must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.SectionName))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.SectionName))
+            .Validate(o => o.ProtectedTopics.Count == 0 || System.Text.Encoding.UTF8.GetByteCount(o.SigningKey ?? "") >= 32,
+                "ConnCount:Auth:SigningKey must be at least 32 bytes when ConnCount:Auth:ProtectedTopics is set.")
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<JoinAuthorizer>();
+        builder.Services.AddSingleton<UpgradeGate>();
+        builder.Services.AddSingleton<JoinRateLimiter>();
+        builder.Services.AddSingleton<ClusterLimits>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterLimits>());
+
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(UpgradeGate.PerIpPolicy, context =>
+            {
+                var rates = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+                var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return RateLimitPartition.GetTokenBucketLimiter(ip, _ => UpgradeGate.Bucket(rates.ConnectionsPerSecondPerIp));
+            });
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                rejected.HttpContext.RequestServices.GetRequiredService<Node.SocketNodeMetrics>().Refused("ip_rate");
+                rejected.HttpContext.Response.Headers.RetryAfter = "1";
+                await TypedResults.Problem(
+                    title: "Too many new connections from this address",
+                    detail: "Retry shortly.",
+                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(rejected.HttpContext);
+            };
+        });
+        return builder;
+    }
+}

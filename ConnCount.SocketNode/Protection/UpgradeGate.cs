@@ -1,0 +1,94 @@
+using System.Threading.RateLimiting;
+using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Node;
+using Microsoft.Extensions.Options;
+
+namespace ConnCount.SocketNode.Protection;
+
+/// <summary>
+/// Decides, before anything is allocated for a client, whether a WebSocket upgrade may proceed: origin
+/// allow-list (403), node-wide connection rate (429) and the node's socket capacity (503). The per-IP
+/// rate is the endpoint's ASP.NET Core rate-limiting policy (<see cref="PerIpPolicy"/>).
+/// </summary>
+public sealed class UpgradeGate : IDisposable
+{
+    /// <summary>Name of the per-IP rate-limiting policy on the socket endpoint.</summary>
+    public const string PerIpPolicy = "socket-upgrades-per-ip";
+
+    private readonly ConnectionRegistry _registry;
+    private readonly SocketNodeMetrics _metrics;
+    private readonly LimitsOptions _limits;
+    private readonly AuthOptions _auth;
+    private readonly bool _anyOriginByDefault;
+    private readonly TokenBucketRateLimiter _perNode;
+
+    public UpgradeGate(
+        ConnectionRegistry registry,
+        SocketNodeMetrics metrics,
+        IOptions<LimitsOptions> limits,
+        IOptions<RateLimitOptions> rates,
+        IOptions<AuthOptions> auth,
+        IHostEnvironment environment)
+    {
+        _registry = registry;
+        _metrics = metrics;
+        _limits = limits.Value;
+        _auth = auth.Value;
+        _anyOriginByDefault = environment.IsDevelopment();
+        _perNode = new TokenBucketRateLimiter(Bucket(rates.Value.ConnectionsPerSecondPerNode));
+    }
+
+    /// <summary>A token bucket refilled every 100 ms to <paramref name="perSecond"/> per second, holding one second's worth.</summary>
+    public static TokenBucketRateLimiterOptions Bucket(int perSecond) => new()
+    {
+        TokenLimit = perSecond,
+        TokensPerPeriod = Math.Max(1, perSecond / 10),
+        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    /// <summary>Null when the upgrade may proceed (and a socket slot is then reserved); otherwise the refusal to send.</summary>
+    public IResult? TryEnter(HttpContext context)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !OriginAllowed(origin))
+        {
+            _metrics.Refused("origin");
+            return TypedResults.Problem(
+                title: "Origin not allowed",
+                detail: $"Origin '{origin}' is not in ConnCount:Auth:AllowedOrigins.",
+                statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        using var lease = _perNode.AttemptAcquire();
+        if (!lease.IsAcquired)
+        {
+            _metrics.Refused("node_rate");
+            context.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem(
+                title: "Too many new connections",
+                detail: "This node is accepting new connections more slowly right now; retry shortly.",
+                statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
+        if (!_registry.TryOpenSocket(_limits.MaxSocketsPerNode))
+        {
+            _metrics.Refused("capacity");
+            context.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(
+                title: "Node at capacity",
+                detail: $"This node holds its maximum of {_limits.MaxSocketsPerNode} sockets; retry, or connect to another node.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return null;
+    }
+
+    private bool OriginAllowed(string origin) =>
+        _auth.AllowedOrigins.Count == 0
+            ? _anyOriginByDefault
+            : _auth.AllowedOrigins.Any(o => o == "*" || string.Equals(o.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+
+    public void Dispose() => _perNode.Dispose();
+}

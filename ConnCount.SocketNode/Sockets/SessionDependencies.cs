@@ -1,0 +1,27 @@
+using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Node;
+using ConnCount.SocketNode.Protection;
+using Microsoft.Extensions.Options;
+
+namespace ConnCount.SocketNode.Sockets;
+
+/// <summary>The node-wide services every <see cref="PhoenixSession"/> uses, resolved once.</summary>
+public sealed class SessionDependencies(
+    ConnectionRegistry registry,
+    ChannelEventHandler events,
+    JoinAuthorizer authorizer,
+    JoinRateLimiter joinRate,
+    ClusterLimits limits,
+    SocketNodeMetrics metrics,
+    IOptions<SocketNodeOptions> options,
+    ILogger<PhoenixSession> logger)
+{
+    public ConnectionRegistry Registry => registry;
+    public ChannelEventHandler Events => events;
+    public JoinAuthorizer Authorizer => authorizer;
+    public JoinRateLimiter JoinRate => joinRate;
+    public ClusterLimits Limits => limits;
+    public SocketNodeMetrics Metrics => metrics;
+    public SocketNodeOptions Options => options.Value;
+    public ILogger Logger => logger;
+}
