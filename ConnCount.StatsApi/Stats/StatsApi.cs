@@ -1,6 +1,8 @@
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using ConnCount.StatsApi.Auth;
+using System.ComponentModel;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnCount.StatsApi.Stats;
@@ -11,6 +13,9 @@ public static class StatsApi
     /// <summary>Longest topic a query may name (the nodes refuse longer joins).</summary>
     public const int MaxTopicLength = 256;
 
+    /// <summary>The header that tells how many topics the cluster has when <c>?top=</c> trimmed the map.</summary>
+    public const string TotalTopicsHeader = "X-Total-Topics";
+
     public static RouteGroupBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/stats")
@@ -20,6 +25,9 @@ public static class StatsApi
         api.MapGet("/", GetClusterAsync)
             .WithName("GetClusterStats")
             .WithSummary("The whole cluster: totals, per topic, per node; partial when a node did not answer.");
+        api.MapGet("/topics", ListTopicsAsync)
+            .WithName("ListTopics")
+            .WithSummary("Topics with their cluster totals: filtered by prefix, ordered by count or name, top N, paged.");
         api.MapGet("/topics/{*topic}", GetTopicAsync)
             .WithName("GetTopicStats")
             .WithSummary("One topic across the cluster, per node.");
@@ -30,8 +38,46 @@ public static class StatsApi
         return api;
     }
 
-    public static Task<ClusterStats> GetClusterAsync(ClusterStatsClient cluster, CancellationToken cancellationToken) =>
-        cluster.GetAsync(cancellationToken);
+    public static async Task<Results<Ok<ClusterStats>, ValidationProblem>> GetClusterAsync(
+        [Description("Keep only the N topics with the most connections (1 to 10,000); totals still count every topic.")] string? top,
+        ClusterStatsClient cluster,
+        HttpResponse response,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var keep = TopicListQuery.ParseTop(top, errors);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid query");
+        }
+
+        var stats = await cluster.GetAsync(cancellationToken);
+        response.Headers[TotalTopicsHeader] = stats.Topics.Count.ToString(CultureInfo.InvariantCulture);
+        if (keep is { } n && stats.Topics.Count > n)
+        {
+            stats = stats with { Topics = TopicRanking.Top(stats.Topics, n) };
+        }
+
+        return TypedResults.Ok(stats);
+    }
+
+    public static async Task<Results<Ok<TopicListView>, ValidationProblem>> ListTopicsAsync(
+        [Description("Only topics that start with this text (ordinal).")] string? prefix,
+        [Description("'count' (most connections first, the default) or 'name'.")] string? sort,
+        [Description("Keep only the first N topics of the order (1 to 10,000), then page through those.")] string? top,
+        [Description("Topics to skip (0 or more); the answer's next_offset gives the next page.")] string? offset,
+        [Description("Topics per page (1 to 10,000; default 100).")] string? limit,
+        ClusterStatsClient cluster,
+        CancellationToken cancellationToken)
+    {
+        if (!TopicListQuery.TryParse(prefix, sort, top, offset, limit, out var query, out var errors))
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid query");
+        }
+
+        var stats = await cluster.GetAsync(cancellationToken);
+        return TypedResults.Ok(TopicRanking.List(stats, query));
+    }
 
     public static async Task<Results<Ok<TopicView>, ProblemHttpResult>> GetTopicAsync(
         string topic, ClusterStatsClient cluster, CancellationToken cancellationToken)

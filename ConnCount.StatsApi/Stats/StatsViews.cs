@@ -11,7 +11,26 @@ public sealed record NodesView(int ClusterSize, bool Partial, IReadOnlyList<Node
 /// <summary>One node: <c>status</c> is <c>ok</c> when it answered the gather, <c>missing</c> (with last-known, stale counts) when not.</summary>
 public sealed record NodeView(string Node, string Status, long Total, long Sockets, DateTimeOffset StartedAt, DateTimeOffset LastSeen);
 
+/// <summary>A page of topics: <c>GET /api/stats/topics</c>.</summary>
+/// <param name="TotalTopics">Topics that match the prefix, before <c>top</c> and paging.</param>
+/// <param name="TotalConnections">Connections over every topic that matches the prefix.</param>
+/// <param name="NextOffset">The <c>offset</c> of the next page; null on the last one.</param>
+public sealed record TopicListView(
+    int TotalTopics,
+    long TotalConnections,
+    int Offset,
+    int Limit,
+    int? NextOffset,
+    IReadOnlyList<TopicListItem> Topics,
+    bool Partial,
+    IReadOnlyList<string> MissingNodes,
+    DateTimeOffset GatheredAt);
+
+/// <summary>One topic of a listing, with its cluster total.</summary>
+public sealed record TopicListItem(string Topic, long Total);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(TopicView))]
 [JsonSerializable(typeof(NodesView))]
+[JsonSerializable(typeof(TopicListView))]
 internal sealed partial class StatsApiJsonContext : JsonSerializerContext;
