@@ -1,0 +1,89 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+
+namespace ConnCount.AppHost.Tests;
+
+/// <summary>
+/// The AppHost's model as built, without starting anything: how NATS is run in each mode and when
+/// publishing, and which ports the services get.
+/// </summary>
+public sealed class AppModelTests
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Nats_runs_as_the_nats_server_executable_when_the_mode_is_executable()
+    {
+        await using var builder = await CreateAsync("--ConnCount:Nats:Mode=executable");
+
+        var nats = Assert.IsType<NatsServerExecutableResource>(Nats(builder));
+        Assert.Equal("nats-server", Path.GetFileName(nats.Command));
+    }
+
+    [Fact]
+    public async Task Nats_runs_from_a_pinned_nats_image_when_the_mode_is_container()
+    {
+        await using var builder = await CreateAsync("--ConnCount:Nats:Mode=container");
+
+        var nats = Assert.IsType<NatsServerContainerResource>(Nats(builder));
+        Assert.True(nats.TryGetContainerImageName(out var image));
+        Assert.Equal("docker.io/library/nats:2.12", image);
+    }
+
+    [Fact]
+    public async Task Publishing_describes_nats_as_a_container_whatever_the_mode()
+    {
+        await using var builder = await CreateAsync("--AppHost:Operation=publish", "--ConnCount:Nats:Mode=executable");
+
+        Assert.IsType<NatsServerContainerResource>(Nats(builder));
+    }
+
+    [Fact]
+    public async Task Nats_connection_string_carries_the_user_and_the_generated_password()
+    {
+        await using var builder = await CreateAsync();
+
+        var nats = Nats(builder);
+        Assert.Equal(
+            "nats://nats:{nats-password.value}@{nats.bindings.tcp.host}:{nats.bindings.tcp.port}",
+            nats.ConnectionStringExpression.ValueExpression);
+        Assert.True(nats.PasswordParameter.Secret);
+    }
+
+    [Fact]
+    public async Task Services_get_their_documented_local_ports_unless_random_ports_are_asked_for()
+    {
+        await using (var fixedPorts = await CreateAsync())
+        {
+            Assert.Equal(4000, HttpPort(fixedPorts, "socketnode"));
+            Assert.Equal(4080, HttpPort(fixedPorts, "statsapi"));
+        }
+
+        await using var randomPorts = await CreateAsync("--ConnCount:RandomPorts=true");
+        Assert.Null(HttpPort(randomPorts, "socketnode"));
+        Assert.Null(HttpPort(randomPorts, "statsapi"));
+    }
+
+    [Fact]
+    public async Task Socket_nodes_run_as_three_replicas_that_wait_for_nats()
+    {
+        await using var builder = await CreateAsync();
+
+        var socketNode = builder.Resources.Single(r => r.Name == "socketnode");
+        Assert.Equal(3, Assert.Single(socketNode.Annotations.OfType<ReplicaAnnotation>()).Replicas);
+        Assert.Contains(socketNode.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource.Name == "nats");
+    }
+
+    private static async Task<IDistributedApplicationTestingBuilder> CreateAsync(params string[] args)
+    {
+        using var timeout = new CancellationTokenSource(BuildTimeout);
+        return await DistributedApplicationTestingBuilder.CreateAsync<Projects.ConnCount_AppHost>(args, timeout.Token);
+    }
+
+    private static INatsServerResource Nats(IDistributedApplicationTestingBuilder builder) =>
+        builder.Resources.OfType<INatsServerResource>().Single();
+
+    private static int? HttpPort(IDistributedApplicationTestingBuilder builder, string resourceName) =>
+        builder.Resources.Single(r => r.Name == resourceName)
+            .Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http").Port;
+}
