@@ -1,6 +1,7 @@
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using ConnCount.StatsApi.Auth;
+using ConnCount.StatsApi.Scaling;
 using ConnCount.StatsApi.Stats;
 
 namespace ConnCount.StatsApi;
@@ -13,6 +14,10 @@ public static class StatsApiServiceCollectionExtensions
         // First, so a keyless production start fails before anything else starts.
         builder.AddApiKeyAuthentication();
         builder.Services.AddClusterStats(builder.Configuration);
+        builder.Services.AddOptions<ScaleOptions>()
+            .Bind(builder.Configuration.GetSection(ScaleOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         builder.Services.AddOpenApi();

@@ -1,6 +1,9 @@
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using ConnCount.StatsApi.Auth;
+using ConnCount.StatsApi.Scaling;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,6 +34,9 @@ public static class StatsApi
         api.MapGet("/topics/{*topic}", GetTopicAsync)
             .WithName("GetTopicStats")
             .WithSummary("One topic across the cluster, per node.");
+        api.MapGet("/scale", GetScaleAsync)
+            .WithName("GetScale")
+            .WithSummary("Replicas an autoscaler should run: ceil(sockets / target_per_node), for KEDA's metrics-api scaler.");
         api.MapGet("/nodes", GetNodesAsync)
             .WithName("GetNodes")
             .WithSummary("Every node with its totals, sockets, start time and last-seen; missing nodes with their last-known counts.");
@@ -102,6 +108,27 @@ public static class StatsApi
         }
 
         return TypedResults.Ok(new TopicView(topic, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes));
+    }
+
+    public static async Task<Results<Ok<ScaleView>, ValidationProblem>> GetScaleAsync(
+        [FromQuery(Name = "target_per_node"), Description("Sockets one node should carry (1 to 10,000,000); default ConnCount:Scale:TargetSocketsPerNode.")]
+        string? targetPerNode,
+        ClusterStatsClient cluster,
+        IOptions<ScaleOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var target = options.Value.TargetSocketsPerNode;
+        if (!string.IsNullOrEmpty(targetPerNode)
+            && !(int.TryParse(targetPerNode, NumberStyles.None, CultureInfo.InvariantCulture, out target)
+                && target is >= 1 and <= ScaleOptions.MaxTargetSocketsPerNode))
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["target_per_node"] = ["target_per_node is a whole number from 1 to 10,000,000."] },
+                title: "Invalid query");
+        }
+
+        var stats = await cluster.GetAsync(cancellationToken);
+        return TypedResults.Ok(ScaleAdvisor.Advise(stats, target));
     }
 
     public static async Task<NodesView> GetNodesAsync(ClusterStatsClient cluster, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ConnCount.StatsApi.Scaling;
 
 namespace ConnCount.StatsApi.Stats;
 
@@ -33,4 +34,5 @@ public sealed record TopicListItem(string Topic, long Total);
 [JsonSerializable(typeof(TopicView))]
 [JsonSerializable(typeof(NodesView))]
 [JsonSerializable(typeof(TopicListView))]
+[JsonSerializable(typeof(ScaleView))]
 internal sealed partial class StatsApiJsonContext : JsonSerializerContext;
