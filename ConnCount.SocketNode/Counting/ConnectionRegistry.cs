@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace ConnCount.SocketNode.Counting;
 
@@ -9,40 +10,59 @@ namespace ConnCount.SocketNode.Counting;
 /// </summary>
 public sealed class ConnectionRegistry
 {
+    private const int CacheLine = 64;
+
     private readonly ConcurrentDictionary<string, TopicCounter> _topics = new(StringComparer.Ordinal);
-    private long _sockets;
-    private long _memberships;
+
+    // On a cache line of its own: every connect and close writes it, and every join reads _topics.
+    private readonly PaddedCount _sockets = new();
 
     /// <summary>Open sockets on this node.</summary>
-    public long Sockets => Interlocked.Read(ref _sockets);
+    public long Sockets => Volatile.Read(ref _sockets.Value);
 
     /// <summary>Distinct topics with at least one member.</summary>
     public int TopicCount => _topics.Count;
 
     /// <summary>Sum of memberships over all topics.</summary>
-    public long TotalMemberships => Interlocked.Read(ref _memberships);
+    /// <remarks>
+    /// Summed when read (a metrics gauge reads it), not kept in a shared counter: that counter would be one
+    /// more contended write on every join and every leave, the registry's hot path.
+    /// </remarks>
+    public long TotalMemberships
+    {
+        get
+        {
+            long total = 0;
+            foreach (var (_, counter) in _topics)
+            {
+                total += counter.Value;
+            }
 
-    public void SocketOpened() => Interlocked.Increment(ref _sockets);
+            return total;
+        }
+    }
+
+    public void SocketOpened() => Interlocked.Increment(ref _sockets.Value);
 
     /// <summary>Opens a socket only while fewer than <paramref name="max"/> are open; false means refuse it.</summary>
     public bool TryOpenSocket(long max)
     {
         while (true)
         {
-            var current = Interlocked.Read(ref _sockets);
+            var current = Volatile.Read(ref _sockets.Value);
             if (current >= max)
             {
                 return false;
             }
 
-            if (Interlocked.CompareExchange(ref _sockets, current + 1, current) == current)
+            if (Interlocked.CompareExchange(ref _sockets.Value, current + 1, current) == current)
             {
                 return true;
             }
         }
     }
 
-    public void SocketClosed() => Interlocked.Decrement(ref _sockets);
+    public void SocketClosed() => Interlocked.Decrement(ref _sockets.Value);
 
     /// <summary>Adds one membership of <paramref name="topic"/>.</summary>
     public void Join(string topic)
@@ -53,7 +73,6 @@ public sealed class ConnectionRegistry
             var counter = _topics.GetOrAdd(topic, static _ => new TopicCounter());
             if (counter.TryIncrement())
             {
-                Interlocked.Increment(ref _memberships);
                 return;
             }
 
@@ -71,8 +90,6 @@ public sealed class ConnectionRegistry
             throw new InvalidOperationException($"Leave of '{topic}' without a matching join.");
         }
 
-        Interlocked.Decrement(ref _memberships);
-
         if (remaining == 0 && counter.TryRetire())
         {
             _topics.TryRemove(KeyValuePair.Create(topic, counter));
@@ -80,7 +97,7 @@ public sealed class ConnectionRegistry
     }
 
     /// <summary>Members of one topic on this node.</summary>
-    public long Count(string topic) => _topics.TryGetValue(topic, out var counter) ? Math.Max(counter.Value, 0) : 0;
+    public long Count(string topic) => _topics.TryGetValue(topic, out var counter) ? counter.Value : 0;
 
     /// <summary>A copy of the per-topic counts; topics with no member are left out.</summary>
     public Dictionary<string, long> SnapshotTopics()
@@ -98,50 +115,51 @@ public sealed class ConnectionRegistry
         return copy;
     }
 
-    /// <summary>A count that can be retired: -1 marks it dead so a racing join moves to a fresh counter.</summary>
+    /// <summary>
+    /// A count that can be retired. Joins and leaves are one <see cref="Interlocked"/> add each, never a
+    /// compare-and-swap loop, so two cores on one topic never retry each other's writes. Retiring swaps 0
+    /// for a large negative value: a join that lands on it gets a result far below zero and moves on to the
+    /// fresh counter, and a retired counter is never read again.
+    /// </summary>
+    /// <remarks>
+    /// The value sits on a cache line of its own, apart from the object header and the dictionary's node, so
+    /// writes to one busy topic do not slow the lookups of its neighbours.
+    /// </remarks>
+    [StructLayout(LayoutKind.Explicit, Size = 2 * CacheLine)]
     private sealed class TopicCounter
     {
-        private const long Retired = -1;
+        private const long Retired = long.MinValue / 2;
+
+        [FieldOffset(CacheLine)]
         private long _value;
 
-        public long Value => Volatile.Read(ref _value);
+        /// <summary>The current count; never below zero, whatever is racing.</summary>
+        public long Value => Math.Max(Volatile.Read(ref _value), 0);
 
-        public bool TryIncrement()
-        {
-            while (true)
-            {
-                var current = Volatile.Read(ref _value);
-                if (current == Retired)
-                {
-                    return false;
-                }
+        /// <summary>False when the counter is retired. A result of 0 means a stray leave's -1 is about to be undone: this join still counts.</summary>
+        public bool TryIncrement() => Interlocked.Increment(ref _value) > Retired / 2;
 
-                if (Interlocked.CompareExchange(ref _value, current + 1, current) == current)
-                {
-                    return true;
-                }
-            }
-        }
-
+        /// <summary>False, and nothing changed, when there was no membership to remove (a leave with no join).</summary>
         public bool TryDecrement(out long remaining)
         {
-            while (true)
+            remaining = Interlocked.Decrement(ref _value);
+            if (remaining >= 0)
             {
-                var current = Volatile.Read(ref _value);
-                if (current <= 0)
-                {
-                    remaining = current;
-                    return false;
-                }
-
-                if (Interlocked.CompareExchange(ref _value, current - 1, current) == current)
-                {
-                    remaining = current - 1;
-                    return true;
-                }
+                return true;
             }
+
+            Interlocked.Increment(ref _value);
+            return false;
         }
 
         public bool TryRetire() => Interlocked.CompareExchange(ref _value, Retired, 0) == 0;
+    }
+
+    /// <summary>A counter alone on its cache line.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 2 * CacheLine)]
+    private sealed class PaddedCount
+    {
+        [FieldOffset(CacheLine)]
+        public long Value;
     }
 }
