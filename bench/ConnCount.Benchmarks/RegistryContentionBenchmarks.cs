@@ -1,0 +1,74 @@
+using BenchmarkDotNet.Attributes;
+using ConnCount.SocketNode.Counting;
+
+namespace ConnCount.Benchmarks;
+
+/// <summary>
+/// The counter registry under two threads at once, against the floor of two threads incrementing one shared
+/// <see cref="Interlocked.Increment(ref long)"/>. The figure is the time per operation on each thread while the
+/// other thread does the same; the target is a join+leave within 2 × the shared increment.
+/// </summary>
+[MemoryDiagnoser]
+public class RegistryContentionBenchmarks
+{
+    private const int OpsPerThread = 200_000;
+
+    private static readonly string[] OwnTopics = ["room:1", "room:2"];
+
+    private TwoThreadRace _race = null!;
+    private ConnectionRegistry _registry = null!;
+    private long _shared;
+
+    private Action<int> _increment = null!;
+    private Action<int> _hotTopic = null!;
+    private Action<int> _ownTopics = null!;
+    private Action<int> _fromZero = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _race = new TwoThreadRace();
+        _registry = new ConnectionRegistry();
+
+        // A standing member on every topic: the usual case, where a leave does not empty the topic.
+        _registry.Join("room:hot");
+        _registry.Join(OwnTopics[0]);
+        _registry.Join(OwnTopics[1]);
+
+        _increment = _ =>
+        {
+            for (var i = 0; i < OpsPerThread; i++)
+            {
+                Interlocked.Increment(ref _shared);
+            }
+        };
+        _hotTopic = _ => JoinLeave(_registry, "room:hot");
+        _ownTopics = index => JoinLeave(_registry, OwnTopics[index]);
+        _fromZero = _ => JoinLeave(_registry, "room:empty");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _race.Dispose();
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = OpsPerThread, Description = "shared Interlocked.Increment")]
+    public void SharedIncrement() => _race.Run(_increment);
+
+    [Benchmark(OperationsPerInvoke = OpsPerThread, Description = "join+leave, same topic")]
+    public void JoinLeaveSameTopic() => _race.Run(_hotTopic);
+
+    [Benchmark(OperationsPerInvoke = OpsPerThread, Description = "join+leave, a topic per thread")]
+    public void JoinLeaveOwnTopic() => _race.Run(_ownTopics);
+
+    /// <summary>Worst case: the topic empties on every leave, so its entry is removed and re-created.</summary>
+    [Benchmark(OperationsPerInvoke = OpsPerThread, Description = "join+leave, same topic from zero")]
+    public void JoinLeaveFromZero() => _race.Run(_fromZero);
+
+    private static void JoinLeave(ConnectionRegistry registry, string topic)
+    {
+        for (var i = 0; i < OpsPerThread; i++)
+        {
+            registry.Join(topic);
+            registry.Leave(topic);
+        }
+    }
+}
