@@ -38,12 +38,12 @@ public sealed class UpgradeGate : IDisposable
         _perNode = new TokenBucketRateLimiter(Bucket(rates.Value.ConnectionsPerSecondPerNode));
     }
 
-    /// <summary>A token bucket refilled every 100 ms to <paramref name="perSecond"/> per second, holding one second's worth.</summary>
+    /// <summary>A token bucket of <paramref name="perSecond"/> tokens, refilled by that many every second (a burst of one second's worth).</summary>
     public static TokenBucketRateLimiterOptions Bucket(int perSecond) => new()
     {
         TokenLimit = perSecond,
-        TokensPerPeriod = Math.Max(1, perSecond / 10),
-        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+        TokensPerPeriod = perSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
         QueueLimit = 0,
         AutoReplenishment = true,
     };

@@ -26,12 +26,64 @@ public sealed class PhoenixTestClient : IAsyncDisposable
 
     public static async Task<PhoenixTestClient> ConnectAsync(Uri baseUri, CancellationToken cancellationToken = default)
     {
-        var client = new PhoenixTestClient();
-        var uri = new Uri(baseUri, "/socket/websocket?vsn=2.0.0");
-        await client._socket.ConnectAsync(uri, cancellationToken);
-        client._receiving = client.ReceiveLoopAsync();
-        return client;
+        var (client, status) = await TryConnectAsync(baseUri, cancellationToken: cancellationToken);
+        return client ?? throw new WebSocketException($"Upgrade refused with HTTP {(int?)status}");
     }
+
+    /// <summary>
+    /// Connects, optionally from a chosen loopback source address and with extra options (headers,
+    /// sub-protocols); returns the client, or null with the HTTP status the upgrade was refused with.
+    /// </summary>
+    public static async Task<(PhoenixTestClient? Client, System.Net.HttpStatusCode? Status)> TryConnectAsync(
+        Uri baseUri,
+        System.Net.IPAddress? source = null,
+        Action<ClientWebSocketOptions>? configure = null,
+        CancellationToken cancellationToken = default)
+    {
+        var client = new PhoenixTestClient();
+        client._socket.Options.CollectHttpResponseDetails = true;
+        configure?.Invoke(client._socket.Options);
+        var uri = new Uri(baseUri, "/socket/websocket?vsn=2.0.0");
+        using var handler = new System.Net.Http.SocketsHttpHandler
+        {
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    if (source is not null)
+                    {
+                        socket.Bind(new System.Net.IPEndPoint(source, 0));
+                    }
+
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        try
+        {
+            await client._socket.ConnectAsync(uri, invoker, cancellationToken);
+        }
+        catch (WebSocketException)
+        {
+            var status = client._socket.HttpStatusCode;
+            client._socket.Dispose();
+            return (null, status);
+        }
+
+        client._receiving = client.ReceiveLoopAsync();
+        return (client, client._socket.HttpStatusCode);
+    }
+
+    /// <summary>The sub-protocol the server accepted.</summary>
+    public string? SubProtocol => _socket.SubProtocol;
 
     public static Uri WebSocketUri(Uri httpUri) => new UriBuilder(httpUri) { Scheme = httpUri.Scheme == "https" ? "wss" : "ws" }.Uri;
 

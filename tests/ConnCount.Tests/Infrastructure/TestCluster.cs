@@ -16,6 +16,9 @@ public sealed class TestCluster : IAsyncDisposable
 
     public int NatsPort { get; private set; }
 
+    /// <summary>When set, nats-server requires these credentials and the services are given them.</summary>
+    public (string User, string Password)? NatsCredentials { get; private set; }
+
     public ExternalProcess Nats { get; private set; } = null!;
 
     public HttpClient Api { get; private set; } = null!;
@@ -25,7 +28,7 @@ public sealed class TestCluster : IAsyncDisposable
     public Dictionary<string, (ExternalProcess Process, Uri Uri)> Nodes { get; } = [];
 
     /// <summary>Starts NATS; nodes and the API are started by the test.</summary>
-    public static async Task<TestCluster> StartAsync(Dictionary<string, string>? settings = null)
+    public static async Task<TestCluster> StartAsync(Dictionary<string, string>? settings = null, (string User, string Password)? natsCredentials = null)
     {
         var cluster = new TestCluster(new Dictionary<string, string>
         {
@@ -38,6 +41,7 @@ public sealed class TestCluster : IAsyncDisposable
             cluster._settings[key] = value;
         }
 
+        cluster.NatsCredentials = natsCredentials;
         await cluster.StartNatsAsync();
         return cluster;
     }
@@ -49,7 +53,13 @@ public sealed class TestCluster : IAsyncDisposable
             NatsPort = FreePort.Next();
         }
 
-        Nats = ExternalProcess.Start("nats-server", ["-a", "127.0.0.1", "-p", NatsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        List<string> args = ["-a", "127.0.0.1", "-p", NatsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        if (NatsCredentials is { } credentials)
+        {
+            args.AddRange(["--user", credentials.User, "--pass", credentials.Password]);
+        }
+
+        Nats = ExternalProcess.Start("nats-server", args);
         _processes.Add(Nats);
         await WaitForTcpAsync(NatsPort);
     }
@@ -76,6 +86,11 @@ public sealed class TestCluster : IAsyncDisposable
         return Api;
     }
 
+    /// <summary>The connection string the services get, with credentials when NATS requires them.</summary>
+    public string NatsUrl => NatsCredentials is { } c
+        ? $"nats://{Uri.EscapeDataString(c.User)}:{Uri.EscapeDataString(c.Password)}@127.0.0.1:{NatsPort}"
+        : $"nats://127.0.0.1:{NatsPort}";
+
     /// <summary>GET /api/stats as JSON.</summary>
     public async Task<JsonElement> GetStatsAsync(string path = "/api/stats")
     {
@@ -97,7 +112,7 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var env = new Dictionary<string, string>(_settings)
         {
-            ["ConnectionStrings__nats"] = $"nats://127.0.0.1:{NatsPort}",
+            ["ConnectionStrings__nats"] = NatsUrl,
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Logging__LogLevel__Default"] = "Warning",
         };
