@@ -2,6 +2,9 @@
 // Aspire's proxy over the three socket nodes; stats at http://localhost:4080/api/stats.
 var builder = DistributedApplication.CreateBuilder(args);
 
+// Generated once and kept in the AppHost's user secrets, so it survives restarts; the dashboard shows it.
+var statsApiKey = builder.AddParameter("statsapi-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
 var nats = builder.AddNatsServer("nats")
     .WithMonitoring();
 
@@ -17,6 +20,7 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
 builder.AddProject<Projects.ConnCount_StatsApi>("statsapi")
     .WithReference(nats)
     .WaitFor(nats)
+    .WithEnvironment("ConnCount__Api__Key", statsApiKey)
     .WithLocalHttpPort(4080)
     .WithHttpHealthCheck("/health");
 
