@@ -160,6 +160,17 @@ public sealed class ClusterCountingTests(ConnCountAppFixture fixture) : IClassFi
         }
     }
 
+    [Fact]
+    public async Task Stats_api_refuses_a_request_without_the_key_the_AppHost_gave_it()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        using var anonymous = fixture.App.CreateHttpClient("statsapi", "http");
+
+        using var response = await anonymous.GetAsync("/api/stats", timeout.Token);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
     /// <summary>A socket the test opened, the node it landed on, and the topics it is in.</summary>
     private sealed record TrackedSocket(PhoenixTestClient Client, string Node, HashSet<string> Topics);
 

@@ -24,13 +24,17 @@ public sealed class ConnCountAppFixture : IAsyncLifetime
     /// <summary>The proxied <c>http</c> endpoint in front of the socket node replicas.</summary>
     public Uri SocketEndpoint { get; private set; } = null!;
 
+    /// <summary>A client of the stats API that sends the API key.</summary>
     public HttpClient StatsApi { get; private set; } = null!;
+
+    /// <summary>The stats API's key, chosen by the test instead of generated, so requests can carry it.</summary>
+    public string StatsApiKey { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     public async Task InitializeAsync()
     {
         using var startup = new CancellationTokenSource(StartupTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ConnCount_AppHost>(
-            ["--ConnCount:RandomPorts=true"],
+            ["--ConnCount:RandomPorts=true", $"--Parameters:statsapi-key={StatsApiKey}"],
             (options, _) => options.DisableDashboard = true,
             startup.Token);
         builder.Services.AddLogging(logging => logging
@@ -49,6 +53,7 @@ public sealed class ConnCountAppFixture : IAsyncLifetime
 
             SocketEndpoint = _app.GetEndpoint("socketnode", "http");
             StatsApi = _app.CreateHttpClient("statsapi", "http");
+            StatsApi.DefaultRequestHeaders.Add("X-Api-Key", StatsApiKey);
 
             // Healthy replicas may not have announced themselves over NATS yet.
             var stats = await Eventually.ReachAsync(GetClusterStatsAsync, s => s.ClusterSize == SocketNodeReplicas, StartupTimeout, startup.Token);
