@@ -18,6 +18,11 @@ public static class Extensions
 {
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
+    private const string MetricsEndpointPath = "/metrics";
+
+    // Gathers take milliseconds to about a second; the SDK's default buckets (0, 5, 10, ... 10000) suit milliseconds,
+    // and would put every gather, measured in seconds, into the first bucket.
+    private static readonly double[] GatherDurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
     /// <summary>Adds OpenTelemetry, default health checks, service discovery and HTTP resilience.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -33,7 +38,10 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Logs, metrics and traces, exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.</summary>
+    /// <summary>
+    /// Logs, metrics and traces, exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; metrics are
+    /// also kept for a Prometheus scrape of <c>/metrics</c> (see <see cref="MapDefaultEndpoints"/>).
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Logging.AddOpenTelemetry(logging =>
@@ -47,13 +55,16 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("ConnCount.*"))
+                .AddMeter("ConnCount.*")
+                .AddView("conncount.gather.duration", new ExplicitBucketHistogramConfiguration { Boundaries = GatherDurationBuckets })
+                .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(o =>
-                    // Health probes would drown the traces that matter.
+                    // Health probes and scrapes would drown the traces that matter.
                     o.Filter = context => !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -72,13 +83,16 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Maps <c>/health</c> (every check: ready to serve) and <c>/alive</c> (liveness only). Mapped in every
-    /// environment: orchestrators probe them in production, and they reveal nothing but a status.
+    /// Maps <c>/health</c> (every check: ready to serve), <c>/alive</c> (liveness only) and <c>/metrics</c> (Prometheus
+    /// text format). Mapped in every environment and open to anonymous callers, whatever a service requires
+    /// elsewhere: orchestrators probe and scrapers scrape without credentials, and these reveal a status and
+    /// aggregate numbers only. Keep them off the public ingress.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
-        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
+        app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") }).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint(MetricsEndpointPath).AllowAnonymous();
         return app;
     }
 }
