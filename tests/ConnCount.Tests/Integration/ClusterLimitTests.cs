@@ -1,0 +1,121 @@
+using System.Text.Json;
+using ConnCount.Tests.Infrastructure;
+
+namespace ConnCount.Tests.Integration;
+
+/// <summary>Cluster-wide topic and tenant limits across three real nodes exchanging usage over NATS.</summary>
+public class ClusterLimitTests
+{
+    private const int Nodes = 3;
+
+    /// <summary>The documented worst-case overshoot: 2 × (nodes − 1) joins per limited key (docs/limits.md).</summary>
+    private const int Slack = 2 * (Nodes - 1);
+
+    private static readonly Dictionary<string, string> Limits = new()
+    {
+        ["ConnCount__Limits__Topics__0__Pattern"] = "limited:*",
+        ["ConnCount__Limits__Topics__0__MaxJoins"] = "12",
+        ["ConnCount__Limits__Plans__free"] = "5",
+        ["ConnCount__Auth__SigningKey"] = JoinTokens.SigningKey,
+        ["ConnCount__RateLimits__JoinsPerSecondPerSocket"] = "1000",
+    };
+
+    private static bool Ok(JsonElement reply) => reply.GetProperty("status").GetString() == "ok";
+
+    private static async Task<List<PhoenixTestClient>> ConnectSpreadAsync(TestCluster cluster, int count)
+    {
+        var uris = cluster.Nodes.Values.Select(n => PhoenixTestClient.WebSocketUri(n.Uri)).ToArray();
+        var clients = new List<PhoenixTestClient>();
+        for (var i = 0; i < count; i++)
+        {
+            clients.Add(await PhoenixTestClient.ConnectAsync(uris[i % uris.Length]));
+        }
+
+        return clients;
+    }
+
+    private static async Task<TestCluster> StartAsync()
+    {
+        var cluster = await TestCluster.StartAsync(Limits);
+        for (var i = 0; i < Nodes; i++)
+        {
+            await cluster.StartNodeAsync($"node-{i}");
+        }
+
+        await cluster.StartApiAsync();
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == Nodes);
+        // Let every node hear the others' usage once, so each knows the cluster has three nodes.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        return cluster;
+    }
+
+    [Fact]
+    public async Task A_topic_limit_holds_across_nodes_within_the_documented_slack()
+    {
+        await using var cluster = await StartAsync();
+        var clients = await ConnectSpreadAsync(cluster, 30);
+
+        // Everyone joins at once, on all three nodes.
+        var replies = await Task.WhenAll(clients.Select(c => c.JoinAsync("limited:a")));
+        var accepted = replies.Count(Ok);
+        Assert.All(replies.Where(r => !Ok(r)), r => Assert.Equal("topic limit reached", r.GetProperty("response").GetProperty("reason").GetString()));
+        Assert.InRange(accepted, 1, 12 + Slack);
+
+        // Refused clients retry slowly; the topic fills up to its limit and never beyond the slack.
+        var refused = clients.Where((_, i) => !Ok(replies[i])).ToList();
+        foreach (var client in refused)
+        {
+            if (Ok(await client.JoinAsync("limited:a")))
+            {
+                accepted++;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.InRange(accepted, 12, 12 + Slack);
+        var stats = await cluster.GetStatsAsync();
+        Assert.Equal(accepted, stats.GetProperty("topics").GetProperty("limited:a").GetProperty("total").GetInt64());
+
+        // Topics outside the pattern are not limited, and each limited topic has its own limit.
+        Assert.True(Ok(await clients[0].JoinAsync("open")));
+        Assert.True(Ok(await clients[29].JoinAsync("limited:b")));
+
+        // A leave frees room: after the usage syncs, a refused client gets in.
+        var member = clients.First(c => !refused.Contains(c));
+        Assert.True(Ok(await member.LeaveAsync("limited:a")));
+        if (accepted <= 12)
+        {
+            var newcomer = refused.First();
+            await Eventually.MatchAsync(() => newcomer.JoinAsync("limited:a"), Ok, TimeSpan.FromSeconds(10));
+        }
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_tenant_plan_limit_holds_across_nodes_and_other_tenants_are_unaffected()
+    {
+        await using var cluster = await StartAsync();
+        var clients = await ConnectSpreadAsync(cluster, 12);
+        var acme = JoinTokens.Issue(["*"], tenant: "acme", plan: "free");
+        var globex = JoinTokens.Issue(["*"], tenant: "globex", plan: "free");
+
+        var replies = await Task.WhenAll(clients.Take(10).Select((c, i) => c.JoinAsync($"room:{i}", new { token = acme })));
+        var accepted = replies.Count(Ok);
+        Assert.All(replies.Where(r => !Ok(r)), r => Assert.Equal("tenant limit reached", r.GetProperty("response").GetProperty("reason").GetString()));
+        Assert.InRange(accepted, 1, 5 + Slack);
+
+        Assert.True(Ok(await clients[10].JoinAsync("room:g", new { token = globex })));
+        Assert.True(Ok(await clients[11].JoinAsync("room:anonymous")));
+
+        var stats = await cluster.GetStatsAsync();
+        Assert.Equal(accepted + 2, stats.GetProperty("total_connections").GetInt64());
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
+}
