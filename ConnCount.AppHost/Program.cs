@@ -5,6 +5,9 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Generated once and kept in the AppHost's user secrets, so it survives restarts; the dashboard shows it.
 var statsApiKey = builder.AddParameter("statsapi-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
+// Signs join tokens for protected topics; an application's backend issues tokens with the same key.
+var joinSigningKey = builder.AddParameter("join-signing-key", new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+
 var nats = builder.AddNatsServer("nats")
     .WithMonitoring();
 
@@ -12,6 +15,9 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     .WithReference(nats)
     .WaitFor(nats)
     .WithReplicas(3)
+    // One protected pattern as an example: ordinary topics stay open, "private:*" needs a join token.
+    .WithEnvironment("ConnCount__Auth__ProtectedTopics__0", "private:*")
+    .WithEnvironment("ConnCount__Auth__SigningKey", joinSigningKey)
     .WithLocalHttpPort(4000)
     .WithHttpHealthCheck("/health");
 

@@ -161,6 +161,22 @@ public sealed class ClusterCountingTests(ConnCountAppFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task The_shipped_private_pattern_needs_a_join_token_while_ordinary_topics_stay_open()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using var client = await PhoenixTestClient.ConnectAsync(fixture.SocketEndpoint, timeout.Token);
+
+        var open = await client.JoinAsync("tokens:open", timeout.Token);
+        var secret = await client.JoinAsync("private:tokens", timeout.Token);
+
+        Assert.True(open.IsOk);
+        Assert.Equal("error", secret.Status);
+        Assert.Equal("unauthorized", secret.Response.GetProperty("reason").GetString());
+        var stats = await fixture.GetClusterStatsAsync(timeout.Token);
+        Assert.DoesNotContain("private:tokens", stats.Topics.Keys);
+    }
+
+    [Fact]
     public async Task Stats_api_refuses_a_request_without_the_key_the_AppHost_gave_it()
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
