@@ -1,4 +1,5 @@
 using ConnCount.StatsApi;
+using ConnCount.StatsApi.Live;
 using ConnCount.StatsApi.Stats;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseLivePage();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi();

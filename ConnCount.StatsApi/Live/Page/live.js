@@ -1,0 +1,157 @@
+// ConnCount live page: polls the stats API once a second and redraws in place. No libraries, no CDN.
+// Topic and node names come from clients, so they only ever reach the DOM as textContent.
+"use strict";
+
+(() => {
+  const POLL_MS = 1000;
+  const TIMEOUT_MS = 5000;
+  const WINDOW_MS = 5 * 60 * 1000;
+  const TOP_TOPICS = 10;
+  const KEY_STORAGE = "conncount.apiKey";
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const CHART_W = 600;
+  const CHART_H = 160;
+
+  const samples = [];
+  const byId = id => document.getElementById(id);
+  const format = n => Number(n).toLocaleString("en-US");
+
+  // The key arrives once as ?key=...; it moves to this tab's session storage and out of the address bar,
+  // so it is not left in bookmarks, screenshots or the browser history.
+  const apiKey = (() => {
+    const params = new URLSearchParams(location.search);
+    const fromUrl = params.get("key");
+    if (fromUrl) {
+      sessionStorage.setItem(KEY_STORAGE, fromUrl);
+      params.delete("key");
+      const rest = params.toString();
+      history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+      return fromUrl;
+    }
+    return sessionStorage.getItem(KEY_STORAGE);
+  })();
+
+  function setStatus(text, level) {
+    const status = byId("status");
+    status.textContent = text;
+    status.className = "status" + (level ? " " + level : "");
+  }
+
+  function setValue(id, value) {
+    const el = byId(id);
+    el.textContent = format(value);
+    el.dataset.value = String(value);
+  }
+
+  function cell(text, className) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  }
+
+  function fillTable(id, rows) {
+    const body = byId(id).tBodies[0];
+    body.replaceChildren(...rows.map(cells => {
+      const tr = document.createElement("tr");
+      tr.append(...cells);
+      return tr;
+    }));
+  }
+
+  function renderNodes(stats) {
+    const rows = [
+      ...Object.entries(stats.nodes).map(([node, n]) => ({ node, n, missing: false })),
+      ...Object.entries(stats.stale || {}).map(([node, n]) => ({ node, n, missing: true })),
+    ].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+    fillTable("nodes", rows.map(r => [
+      cell(r.node),
+      cell(r.missing ? "missing (last known)" : "ok", r.missing ? "missing" : ""),
+      cell(format(r.n.total), "num"),
+      cell(format(r.n.sockets), "num"),
+    ]));
+  }
+
+  function renderTopics(stats) {
+    const topics = Object.entries(stats.topics)
+      .sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, TOP_TOPICS);
+    fillTable("topics", topics.map(([topic, t]) => [
+      cell(topic, "topic"),
+      cell(format(t.total), "num"),
+      cell(String(Object.keys(t.nodes).length)),
+    ]));
+  }
+
+  function path(points, max, now, field) {
+    return points.map((p, i) => {
+      const x = CHART_W - ((now - p.at) / WINDOW_MS) * CHART_W;
+      const y = CHART_H - (p[field] / max) * (CHART_H - 8);
+      return (i === 0 ? "M" : "L") + x.toFixed(1) + " " + y.toFixed(1);
+    }).join(" ");
+  }
+
+  function svg(name, attributes) {
+    const el = document.createElementNS(SVG_NS, name);
+    for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, v);
+    return el;
+  }
+
+  function renderChart(now) {
+    while (samples.length && now - samples[0].at > WINDOW_MS) samples.shift();
+    const max = Math.max(1, ...samples.map(p => Math.max(p.connections, p.sockets))) * 1.1;
+    const grid = [0.25, 0.5, 0.75].map(f => svg("line", { class: "grid", x1: 0, x2: CHART_W, y1: CHART_H * f, y2: CHART_H * f }));
+    byId("chart").replaceChildren(
+      ...grid,
+      svg("path", { class: "line-sockets", d: path(samples, max, now, "sockets") }),
+      svg("path", { class: "line-connections", d: path(samples, max, now, "connections") }));
+    byId("chart-max").textContent = "max " + format(Math.round(max / 1.1)) + " · 5 min ago";
+  }
+
+  function render(stats, totalTopics) {
+    setValue("total-connections", stats.total_connections);
+    setValue("total-sockets", stats.total_sockets);
+    setValue("cluster-size", stats.cluster_size);
+    setValue("total-topics", totalTopics ?? Object.keys(stats.topics).length);
+    renderNodes(stats);
+    renderTopics(stats);
+    const now = Date.now();
+    samples.push({ at: now, connections: stats.total_connections, sockets: stats.total_sockets });
+    renderChart(now);
+
+    const time = new Date(stats.gathered_at).toLocaleTimeString();
+    if (stats.partial) {
+      setStatus(`partial: ${stats.missing_nodes.length} node(s) did not answer · ${time}`, "warn");
+    } else {
+      setStatus(`updated ${time}`);
+    }
+  }
+
+  async function poll() {
+    const headers = apiKey ? { "X-Api-Key": apiKey } : {};
+    try {
+      const response = await fetch(`../api/stats?top=${TOP_TOPICS}`, {
+        headers, cache: "no-store", signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      if (response.status === 401) {
+        setStatus(apiKey
+          ? "The API key was refused. Open this page as /live/?key=<key> with a configured key."
+          : "This API needs a key. Open this page as /live/?key=<key>.", "error");
+      } else if (response.status === 503) {
+        setStatus("Cluster unavailable (the API cannot reach NATS); retrying…", "warn");
+      } else if (!response.ok) {
+        setStatus(`The API answered ${response.status}; retrying…`, "warn");
+      } else {
+        const total = Number(response.headers.get("X-Total-Topics"));
+        render(await response.json(), Number.isFinite(total) && response.headers.has("X-Total-Topics") ? total : null);
+      }
+    } catch (error) {
+      setStatus(`Cannot reach the API (${error.name}); retrying…`, "warn");
+    } finally {
+      // A timeout chain, not setInterval: a slow answer delays the next poll instead of piling them up.
+      setTimeout(poll, POLL_MS);
+    }
+  }
+
+  poll();
+})();
