@@ -49,7 +49,7 @@ public static class ClusterAggregator
             // The topic map is the source of truth: a node's total is the sum of what it reports per topic.
             totalConnections += nodeTotal;
             totalSockets += stats.Sockets;
-            nodes[node] = new NodeSummary(nodeTotal, stats.Sockets, stats.StartedAt, gatheredAt);
+            nodes[node] = new NodeSummary(nodeTotal, stats.Sockets, stats.StartedAt, gatheredAt, stats.Draining);
         }
 
         var topics = new SortedDictionary<string, TopicStats>(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using ConnCount.SocketNode;
+using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Sockets;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,7 @@ app.UseWebSockets();
 app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapPhoenixSocket();
+app.MapDrain();
 
 app.Run();
 

@@ -11,6 +11,9 @@ public sealed class SocketNodeOptions
     /// <summary>Overrides the node's identity; by default the replica's <c>service.instance.id</c>.</summary>
     public string? Id { get; set; }
 
+    /// <summary>When set, admin calls (drain) need this in <c>X-Admin-Key</c>; when not, they are allowed from loopback only.</summary>
+    public string? AdminKey { get; set; }
+
     /// <summary>A socket that sends nothing for this long is closed and its memberships end (Phoenix closes at 60 s).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -17,6 +17,7 @@ public static class SocketNodeServiceCollectionExtensions
             .ValidateOnStart();
         builder.Services.AddClusterStats(builder.Configuration);
         builder.Services.AddSingleton<NodeIdentity>();
+        builder.Services.AddSingleton<NodeState>();
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<NodeStatsSource>();
         builder.Services.AddSingleton<ChannelEventHandler>();

@@ -25,4 +25,4 @@ public sealed record ClusterStats(
 public sealed record TopicStats(long Total, IReadOnlyDictionary<string, long> Nodes);
 
 /// <summary>One node's headline counts, with when it started and when it was last heard from.</summary>
-public sealed record NodeSummary(long Total, long Sockets, DateTimeOffset StartedAt, DateTimeOffset LastSeen);
+public sealed record NodeSummary(long Total, long Sockets, DateTimeOffset StartedAt, DateTimeOffset LastSeen, bool Draining = false);

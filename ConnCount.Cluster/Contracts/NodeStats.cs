@@ -6,9 +6,11 @@ namespace ConnCount.Cluster.Contracts;
 /// <param name="Total">Sum of topic memberships on this node.</param>
 /// <param name="Sockets">Open WebSocket connections on this node.</param>
 /// <param name="Connections">Memberships per topic; topics with no member are absent.</param>
+/// <param name="Draining">The node refuses new sockets and is closing its sockets so clients move elsewhere.</param>
 public sealed record NodeStats(
     string Node,
     DateTimeOffset StartedAt,
     long Total,
     long Sockets,
-    IReadOnlyDictionary<string, long> Connections);
+    IReadOnlyDictionary<string, long> Connections,
+    bool Draining = false);

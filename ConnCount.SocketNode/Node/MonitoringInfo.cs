@@ -11,10 +11,22 @@ public sealed record MonitoringInfo(
     MonitoringLimits Limits,
     long Total,
     long Sockets,
-    int Topics);
+    int Topics,
+    bool Draining);
 
 /// <summary>The configured limits, as a client can read them.</summary>
-public sealed record MonitoringLimits(double IdleTimeoutSeconds, int MaxFrameBytes, int MaxTopicLength, int MaxChannelsPerSocket);
+public sealed record MonitoringLimits(
+    double IdleTimeoutSeconds,
+    int MaxFrameBytes,
+    int MaxTopicLength,
+    int MaxChannelsPerSocket,
+    int MaxSocketsPerNode,
+    int ConnectionsPerSecondPerIp,
+    int ConnectionsPerSecondPerNode,
+    int JoinsPerSecondPerSocket,
+    IReadOnlyList<string> ProtectedTopics,
+    IReadOnlyDictionary<string, long> TopicLimits,
+    IReadOnlyDictionary<string, long> PlanLimits);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(MonitoringInfo))]

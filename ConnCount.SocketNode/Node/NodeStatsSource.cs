@@ -1,5 +1,6 @@
 using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Protection;
 using Microsoft.Extensions.Options;
 
 namespace ConnCount.SocketNode.Node;
@@ -7,14 +8,18 @@ namespace ConnCount.SocketNode.Node;
 /// <summary>Reads this node's counts in the shapes the wire needs: stats, announcements, monitoring info.</summary>
 public sealed class NodeStatsSource(
     NodeIdentity identity,
+    NodeState state,
     ConnectionRegistry registry,
     IOptions<SocketNodeOptions> options,
+    IOptions<LimitsOptions> limits,
+    IOptions<RateLimitOptions> rates,
+    IOptions<AuthOptions> auth,
     TimeProvider time)
 {
     public NodeStats GetStats()
     {
         var topics = registry.SnapshotTopics();
-        return new NodeStats(identity.Id, identity.StartedAt, topics.Values.Sum(), registry.Sockets, topics);
+        return new NodeStats(identity.Id, identity.StartedAt, topics.Values.Sum(), registry.Sockets, topics, state.Draining);
     }
 
     public NodeAnnouncement GetAnnouncement()
@@ -27,14 +32,28 @@ public sealed class NodeStatsSource(
     {
         var stats = GetStats();
         var o = options.Value;
+        var l = limits.Value;
+        var r = rates.Value;
         return new MonitoringInfo(
             identity.Id,
             identity.Version,
             identity.StartedAt,
             Math.Round((time.GetUtcNow() - identity.StartedAt).TotalSeconds, 3),
-            new MonitoringLimits(o.IdleTimeout.TotalSeconds, o.MaxFrameBytes, o.MaxTopicLength, o.MaxChannelsPerSocket),
+            new MonitoringLimits(
+                o.IdleTimeout.TotalSeconds,
+                o.MaxFrameBytes,
+                o.MaxTopicLength,
+                o.MaxChannelsPerSocket,
+                l.MaxSocketsPerNode,
+                r.ConnectionsPerSecondPerIp,
+                r.ConnectionsPerSecondPerNode,
+                r.JoinsPerSecondPerSocket,
+                auth.Value.ProtectedTopics,
+                l.Topics.ToDictionary(t => t.Pattern, t => t.MaxJoins),
+                l.Plans),
             stats.Total,
             stats.Sockets,
-            stats.Connections.Count);
+            stats.Connections.Count,
+            stats.Draining);
     }
 }

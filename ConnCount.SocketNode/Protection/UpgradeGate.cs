@@ -16,6 +16,7 @@ public sealed class UpgradeGate : IDisposable
     public const string PerIpPolicy = "socket-upgrades-per-ip";
 
     private readonly ConnectionRegistry _registry;
+    private readonly NodeState _state;
     private readonly SocketNodeMetrics _metrics;
     private readonly LimitsOptions _limits;
     private readonly AuthOptions _auth;
@@ -24,6 +25,7 @@ public sealed class UpgradeGate : IDisposable
 
     public UpgradeGate(
         ConnectionRegistry registry,
+        NodeState state,
         SocketNodeMetrics metrics,
         IOptions<LimitsOptions> limits,
         IOptions<RateLimitOptions> rates,
@@ -31,6 +33,7 @@ public sealed class UpgradeGate : IDisposable
         IHostEnvironment environment)
     {
         _registry = registry;
+        _state = state;
         _metrics = metrics;
         _limits = limits.Value;
         _auth = auth.Value;
@@ -59,6 +62,16 @@ public sealed class UpgradeGate : IDisposable
                 title: "Origin not allowed",
                 detail: $"Origin '{origin}' is not in ConnCount:Auth:AllowedOrigins.",
                 statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        if (_state.Draining)
+        {
+            _metrics.Refused("draining");
+            context.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(
+                title: "Node draining",
+                detail: "This node is draining for maintenance; connect to another node.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         using var lease = _perNode.AttemptAcquire();

@@ -29,7 +29,7 @@ public sealed class SessionTracker(
     {
         // Close sockets as soon as stopping begins: the web server stops before this service and would
         // otherwise wait for the long-lived sockets, then cut them without a close frame.
-        using var onStopping = lifetime.ApplicationStopping.Register(() => _closingAll = CloseAllAsync());
+        using var onStopping = lifetime.ApplicationStopping.Register(() => _closingAll = CloseAllAsync("node stopping"));
         var idle = options.Value.IdleTimeout;
         // Checking ten times per timeout keeps the overshoot under 10 %.
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 10, 50, 1000)));
@@ -55,20 +55,23 @@ public sealed class SessionTracker(
     /// Going away: 1001 tells clients to reconnect, to another replica. A client that does not finish the
     /// close handshake in time is cut off, so a stop never hangs on it.
     /// </summary>
-    private async Task CloseAllAsync()
+    public async Task<int> CloseAllAsync(string reason)
     {
-        logger.LogInformation("Node stopping: closing {Count} sockets with 1001", _sessions.Count);
-        await Task.WhenAll(_sessions.Keys.Select(s => s.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "node stopping", CancellationToken.None)));
+        var sessions = _sessions.Keys.ToList();
+        logger.LogInformation("{Reason}: closing {Count} sockets with 1001", reason, sessions.Count);
+        await Task.WhenAll(sessions.Select(s => s.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, reason, CancellationToken.None)));
         var deadline = Environment.TickCount64 + (long)CloseHandshakeGrace.TotalMilliseconds;
         while (!_sessions.IsEmpty && Environment.TickCount64 < deadline)
         {
             await Task.Delay(50);
         }
 
-        foreach (var session in _sessions.Keys)
+        foreach (var session in _sessions.Keys.Intersect(sessions))
         {
             session.Abort();
         }
+
+        return sessions.Count;
     }
 
     private void AbortIdle(long silentSince)
