@@ -1,0 +1,421 @@
+#!/usr/bin/env bash
+# The benchmark suite in one command: builds Release, starts nats-server, the bare Kestrel baseline, socket
+# nodes and the StatsApi on loopback, runs every scenario N times, and writes a markdown table of medians with
+# the machine, the load and the commands. Every process it starts is stopped on exit, Ctrl+C included.
+#
+#   bash bench/run.sh                     # N=3, about 20-25 min on 2 cores
+#   bash bench/run.sh --runs 5 --update-docs
+#   bash bench/run.sh --no-build --only micro,cluster
+#
+# Options:
+#   --runs N          runs per scenario; the table shows medians (default 3)
+#   --no-build        use the Release builds already there
+#   --only LIST       comma-separated: micro,baseline,node,cluster,ten,churn (default: all)
+#   --out DIR         where results go (default bench/results/<timestamp>; bench/results/latest.md is a copy)
+#   --update-docs     also put the table into docs/benchmarks.md, between its results markers
+#   --churn-events E  events of the churn scenario (default 1000000)
+#
+# Needs: dotnet, nats-server, jq. Loopback only; a process holds at most ~19,900 sockets (open-file limit), so
+# socket counts are spread over several LoadGen processes and 127.0.x.y source addresses.
+set -euo pipefail
+
+RUNS=3
+BUILD=1
+ONLY="micro,baseline,node,cluster,ten,churn"
+OUT=""
+UPDATE_DOCS=0
+CHURN_EVENTS=1000000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) RUNS=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --only) ONLY=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --update-docs) UPDATE_DOCS=1; shift ;;
+    --churn-events) CHURN_EVENTS=$2; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+source "$(dirname "$0")/scripts/lib.sh"
+trap cc_cleanup EXIT
+trap 'cc_log "interrupted"; exit 130' INT TERM
+cd "$CC_ROOT"
+command -v jq >/dev/null || { echo "bench/run.sh needs jq (apt-get install jq)" >&2; exit 2; }
+command -v nats-server >/dev/null || { echo "bench/run.sh needs nats-server (apt-get install nats-server)" >&2; exit 2; }
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=${OUT:-bench/results/$STAMP}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+CC_LOGS="$OUT/logs"
+mkdir -p "$CC_LOGS"
+wants() { [[ ",$ONLY," == *",$1,"* ]]; }
+
+# ---------------------------------------------------------------- build
+PROJECTS=(ConnCount.SocketNode ConnCount.StatsApi bench/ConnCount.LoadGen bench/ConnCount.Baseline bench/ConnCount.GatherBench bench/ConnCount.Benchmarks)
+if [ "$BUILD" = 1 ]; then
+  for project in "${PROJECTS[@]}"; do
+    cc_log "build $project (Release)"
+    dotnet build -c Release "$project" -warnaserror -nologo -v q >"$CC_LOGS/build-${project//\//-}.log" 2>&1 \
+      || { tail -30 "$CC_LOGS/build-${project//\//-}.log"; exit 1; }
+  done
+fi
+NODE=$(cc_assembly ConnCount.SocketNode ConnCount.SocketNode Release)
+API=$(cc_assembly ConnCount.StatsApi ConnCount.StatsApi Release)
+LG=$(cc_assembly bench/ConnCount.LoadGen ConnCount.LoadGen Release)
+BASE=$(cc_assembly bench/ConnCount.Baseline ConnCount.Baseline Release)
+GB=$(cc_assembly bench/ConnCount.GatherBench ConnCount.GatherBench Release)
+MICRO=$(cc_assembly bench/ConnCount.Benchmarks ConnCount.Benchmarks Release)
+for dll in NODE API LG BASE GB MICRO; do [ -n "${!dll}" ] || { echo "missing Release build ($dll); run without --no-build" >&2; exit 1; }; done
+
+# ---------------------------------------------------------------- recording
+declare -A FIG        # figure name -> median
+declare -A LOADS      # scenario -> load average when it started
+COMMANDS=()           # representative command lines, for the report
+load_now() { cut -d' ' -f1-3 /proc/loadavg; }
+note_cmd() { COMMANDS+=("$*"); }
+
+# median V...: the median of the numbers given (mean of the middle two for an even count).
+median() { printf '%s\n' "$@" | grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# fmt V [DECIMALS]
+fmt() { [ "$1" = "n/a" ] && { printf 'n/a'; return; }; LC_ALL=C printf "%.${2:-0}f" "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+# le A B / ge A B: numeric comparisons that are false for n/a.
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "n/a" && b != "n/a" && a + 0 <= b + 0) }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "n/a" && b != "n/a" && a + 0 >= b + 0) }'; }
+verdict() { if "$@"; then printf 'met'; else printf '**missed**'; fi; }
+
+# loadgen NAME MODE ARGS...: runs a LoadGen to completion, report in $OUT/NAME.json.
+loadgen() {
+  local name=$1; shift
+  dotnet "$LG" "$@" --progress 0 --json "$OUT/$name.json" >"$CC_LOGS/$name.log" 2>&1 || cc_log "loadgen $name exited $?"
+}
+
+# loadgen_hold NAME ARGS...: a hold that keeps its sockets open (linger) until stopped; sets HOLD_PID.
+loadgen_hold() {
+  local name=$1; shift
+  rm -f "$OUT/$name.json"
+  dotnet "$LG" hold "$@" --duration 1s --linger 1800s --progress 0 --json "$OUT/$name.json" >"$CC_LOGS/$name.log" 2>&1 &
+  HOLD_PID=$!
+  CC_PIDS+=("$HOLD_PID")
+}
+
+jqf() { jq -r "$1" "$2" 2>/dev/null || printf 'n/a'; }
+
+# hold_sockets PREFIX PER_PROCESS URLS SOURCE_BASE PROTOCOL: opens PER_PROCESS sockets from each
+# of len(URLS) processes (process i -> URLS[i], source 127.0.SOURCE_BASE.(i+1)); sets HOLD_PIDS and HOLD_OPEN.
+hold_sockets() {
+  local prefix=$1 per=$2 urls=$3 base=$4 protocol=$5 i=0 url
+  HOLD_PIDS=()
+  for url in ${urls//,/ }; do
+    i=$((i + 1))
+    loadgen_hold "$prefix-$i" --url "$url" --sockets "$per" --topics 100 --joins-per-socket 1 --concurrency 64 \
+      --protocol "$protocol" --source-ips "127.0.$base.$i" --timeout 30s
+    HOLD_PIDS+=("$HOLD_PID")
+  done
+  HOLD_OPEN=0
+  for i in $(seq 1 ${#HOLD_PIDS[@]}); do
+    cc_wait_file "$OUT/$prefix-$i.json" 300 "${HOLD_PIDS[$((i - 1))]}" || return 1
+    HOLD_OPEN=$(( HOLD_OPEN + $(jqf '.counters.open_sockets' "$OUT/$prefix-$i.json") ))
+  done
+}
+
+# rss_per_socket PID BEFORE_KIB SOCKETS: bytes of resident memory per socket over BEFORE.
+rss_per_socket() { awk -v now="$(cc_rss_kib "$1")" -v before="$2" -v n="$3" 'BEGIN { printf "%.0f", (now - before) * 1024 / n }'; }
+
+# warm PORT PROTOCOL: a short hold and cycle so the server's code is compiled before memory is read.
+warm() {
+  loadgen "warm-$1" hold --url "ws://127.0.0.1:$1/socket/websocket" --sockets 500 --topics 100 --duration 1s --protocol "$2" --source-ips 127.0.9.1 || true
+  sleep 3
+}
+
+MACHINE="$(nproc) cores ($(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }')), $(free -g | awk '/^Mem:/ { print $2 }') GiB, kernel $(uname -r), dotnet $(dotnet --version), open files $(ulimit -n)"
+LOAD_START=$(load_now)
+cc_log "results in $OUT; machine: $MACHINE; load $LOAD_START"
+
+HOLD_ONE=19500          # sockets one node must hold
+HOLD_CLUSTER=19000      # per node in the 3-node cluster (57,000 in all)
+
+# ---------------------------------------------------------------- micro-benchmarks
+if wants micro; then
+  LOADS[micro]=$(load_now)
+  cc_log "micro-benchmarks (BenchmarkDotNet, in-process)"
+  note_cmd "dotnet $MICRO --filter '*' --inProcess --warmupCount 3 --iterationCount 15 --exporters json --artifacts $OUT/bdn"
+  dotnet "$MICRO" --filter '*' --inProcess --warmupCount 3 --iterationCount 15 --exporters json --artifacts "$OUT/bdn" >"$CC_LOGS/micro.log" 2>&1 \
+    || { tail -30 "$CC_LOGS/micro.log"; exit 1; }
+  bdn() { jq -r --arg m "$2" '.Benchmarks[] | select(.Method == $m) | .Statistics.Median' "$OUT"/bdn/results/*"$1"*-report*.json | head -1; }
+  bdn_param() { jq -r --arg m "$2" --argjson n "$3" '.Benchmarks[] | select(.Method == $m and (.Parameters | test("Nodes=" + ($n | tostring) + "&"))) | .Statistics.Median' "$OUT"/bdn/results/*"$1"*-report*.json | head -1; }
+  FIG[incr_ns]=$(bdn RegistryContention SharedIncrement)
+  FIG[reg_same_ns]=$(bdn RegistryContention JoinLeaveSameTopic)
+  FIG[reg_own_ns]=$(bdn RegistryContention JoinLeaveOwnTopic)
+  FIG[reg_zero_ns]=$(bdn RegistryContention JoinLeaveFromZero)
+  FIG[parse_join_ns]=$(bdn FrameParser ParseJoin)
+  FIG[parse_hb_ns]=$(bdn FrameParser ParseHeartbeat)
+  FIG[agg3_us]=$(awk -v v="$(bdn_param Aggregation Aggregate 3)" 'BEGIN { print v / 1000 }')
+  FIG[agg10_us]=$(awk -v v="$(bdn_param Aggregation Aggregate 10)" 'BEGIN { print v / 1000 }')
+  # Keep BenchmarkDotNet's own tables next to the results.
+  cat "$CC_LOGS/micro.log" | grep -E '^\|' >"$OUT/micro-tables.md" || true
+fi
+
+# ---------------------------------------------------------------- baseline: bare Kestrel
+if wants baseline; then
+  LOADS[baseline]=$(load_now)
+  mem=(); cyc=()
+  for run in $(seq 1 "$RUNS"); do
+    port=$(cc_free_port)
+    cc_spawn "baseline-$run" dotnet "$BASE" --urls "http://127.0.0.1:$port" --report-interval-seconds 0
+    pid=$CC_LAST_PID
+    cc_wait_http /memory "$port" 60 "$pid"
+    warm "$port" none
+    before=$(cc_rss_kib "$pid")
+    url="ws://127.0.0.1:$port/socket/websocket"
+    cc_log "baseline run $run: holding $HOLD_ONE sockets"
+    hold_sockets "baseline-hold-$run" $((HOLD_ONE / 2)) "$url,$url" 1 none
+    sleep 5
+    mem+=("$(rss_per_socket "$pid" "$before" "$HOLD_OPEN")")
+    FIG[baseline_open]=$HOLD_OPEN
+    cc_stop "${HOLD_PIDS[@]}"
+    sleep 2
+    cc_log "baseline run $run: connect+close"
+    loadgen "baseline-cc-$run" connect-close --url "$url" --concurrency 32 --duration 10s --source-ips 127.0.11.1-8
+    cyc+=("$(jqf '.rate.per_second' "$OUT/baseline-cc-$run.json")")
+    cc_stop "$pid"
+  done
+  FIG[baseline_mem]=$(median "${mem[@]}")
+  FIG[baseline_cc]=$(median "${cyc[@]}")
+  note_cmd "dotnet $BASE --urls http://127.0.0.1:PORT --report-interval-seconds 0"
+  note_cmd "dotnet $LG hold --url ws://127.0.0.1:PORT/socket/websocket --sockets $((HOLD_ONE / 2)) --protocol none --source-ips 127.0.1.1 --duration 1s --linger 1800s --json F   (x2 processes; RSS from /proc before and 5 s after)"
+  note_cmd "dotnet $LG connect-close --url ws://127.0.0.1:PORT/socket/websocket --concurrency 32 --duration 10s --source-ips 127.0.11.1-8"
+fi
+
+# ---------------------------------------------------------------- one socket node
+if wants node; then
+  LOADS[node]=$(load_now)
+  nats=$(cc_free_port); cc_start_nats "$nats"; nats_pid=$CC_LAST_PID
+  api=$(cc_free_port); cc_start_api "$API" "$nats" "$api"; api_pid=$CC_LAST_PID
+  mem=(); cyc=(); pairs=(); exact=0
+  for run in $(seq 1 "$RUNS"); do
+    port=$(cc_free_port)
+    cc_start_node "$NODE" "$nats" "n1" "$port"; pid=$CC_LAST_PID
+    warm "$port" phoenix
+    before=$(cc_rss_kib "$pid")
+    url="ws://127.0.0.1:$port/socket/websocket"
+    cc_log "node run $run: holding $HOLD_ONE joined sockets"
+    hold_sockets "node-hold-$run" $((HOLD_ONE / 2)) "$url,$url" 2 phoenix
+    sleep 5
+    mem+=("$(rss_per_socket "$pid" "$before" "$HOLD_OPEN")")
+    FIG[node_open]=$HOLD_OPEN
+    if dotnet "$GB" verify --url "http://127.0.0.1:$api/api/stats" --nodes 1 --duration 20s \
+        --ledger "$OUT/node-hold-$run-1.json,$OUT/node-hold-$run-2.json" >"$CC_LOGS/node-verify-$run.log" 2>&1; then
+      exact=$((exact + 1))
+    fi
+    cat "$CC_LOGS/node-verify-$run.log" >&2
+    cc_stop "${HOLD_PIDS[@]}"
+    sleep 2
+    cc_log "node run $run: connect+join+leave+close cycles"
+    loadgen "node-cycle-$run" cycle --url "$url" --concurrency 32 --duration 10s --topics 100 --source-ips 127.0.12.1-8
+    cyc+=("$(jqf '.rate.per_second' "$OUT/node-cycle-$run.json")")
+    cc_log "node run $run: join/leave pairs on open sockets"
+    loadgen "node-pairs-$run" pairs --url "$url" --sockets 200 --window 8 --duration 10s --topics 100 --source-ips 127.0.13.1
+    pairs+=("$(jqf '.rate.per_second' "$OUT/node-pairs-$run.json")")
+    cc_stop "$pid"
+  done
+  FIG[node_mem]=$(median "${mem[@]}")
+  FIG[node_cycles]=$(median "${cyc[@]}")
+  FIG[node_pairs]=$(median "${pairs[@]}")
+  FIG[node_exact]="$exact/$RUNS"
+  cc_stop "$api_pid" "$nats_pid"
+  note_cmd "dotnet $NODE --urls http://127.0.0.1:PORT   (env: ConnectionStrings__nats, ConnCount__Node__Id, ${CC_NODE_ENV[*]})"
+  note_cmd "dotnet $LG hold --url ws://127.0.0.1:PORT/socket/websocket --sockets $((HOLD_ONE / 2)) --topics 100 --joins-per-socket 1 --source-ips 127.0.2.1 --duration 1s --linger 1800s --json F   (x2 processes)"
+  note_cmd "dotnet $GB verify --url http://127.0.0.1:API/api/stats --nodes 1 --ledger F1,F2"
+  note_cmd "dotnet $LG cycle --url ws://127.0.0.1:PORT/socket/websocket --concurrency 32 --duration 10s --topics 100 --source-ips 127.0.12.1-8"
+  note_cmd "dotnet $LG pairs --url ws://127.0.0.1:PORT/socket/websocket --sockets 200 --window 8 --duration 10s --topics 100"
+fi
+
+# ---------------------------------------------------------------- 3-node cluster (+ 10 nodes, + churn)
+if wants cluster || wants ten || wants churn; then
+  nats=$(cc_free_port); cc_start_nats "$nats"
+  NODE_PORTS=(); NODE_PIDS=()
+  for i in 1 2 3; do
+    port=$(cc_free_port); cc_start_node "$NODE" "$nats" "n$i" "$port"
+    NODE_PORTS+=("$port"); NODE_PIDS+=("$CC_LAST_PID")
+  done
+  api=$(cc_free_port); cc_start_api "$API" "$nats" "$api"
+  STATS="http://127.0.0.1:$api/api/stats"
+  URLS="ws://127.0.0.1:${NODE_PORTS[0]}/socket/websocket,ws://127.0.0.1:${NODE_PORTS[1]}/socket/websocket,ws://127.0.0.1:${NODE_PORTS[2]}/socket/websocket"
+  for i in 0 1 2; do warm "${NODE_PORTS[$i]}" phoenix; done
+
+  # gather_series PREFIX NODES: N runs of the raw gather and of GET /api/stats; sets *_p50/*_p99 medians.
+  gather_series() {
+    local prefix=$1 nodes=$2 run gp50=() gp99=() hp50=() hp99=()
+    for run in $(seq 1 "$RUNS"); do
+      dotnet "$GB" nats --nats "nats://127.0.0.1:$nats" --nodes "$nodes" --iterations 2000 --warmup 300 --json "$OUT/$prefix-nats-$run.json" >>"$CC_LOGS/$prefix.log" 2>&1 || true
+      gp50+=("$(jqf '.latency.p50_ms' "$OUT/$prefix-nats-$run.json")"); gp99+=("$(jqf '.latency.p99_ms' "$OUT/$prefix-nats-$run.json")")
+      if [ "${3:-http}" = http ]; then
+        dotnet "$GB" http --url "$STATS" --nodes "$nodes" --iterations 2000 --warmup 300 --json "$OUT/$prefix-http-$run.json" >>"$CC_LOGS/$prefix.log" 2>&1 || true
+        hp50+=("$(jqf '.latency.p50_ms' "$OUT/$prefix-http-$run.json")"); hp99+=("$(jqf '.latency.p99_ms' "$OUT/$prefix-http-$run.json")")
+      fi
+    done
+    FIG[${prefix}_nats_p50]=$(median "${gp50[@]}"); FIG[${prefix}_nats_p99]=$(median "${gp99[@]}")
+    if [ ${#hp50[@]} -gt 0 ]; then FIG[${prefix}_http_p50]=$(median "${hp50[@]}"); FIG[${prefix}_http_p99]=$(median "${hp99[@]}"); fi
+  }
+
+  if wants cluster; then
+    LOADS[cluster]=$(load_now)
+    cc_log "3 nodes idle: gather latency"
+    gather_series idle3 3
+    rps=(); gathers=(); burst=()
+    for run in $(seq 1 "$RUNS"); do
+      cc_log "3 nodes idle: 1,000 pollers, run $run"
+      dotnet "$GB" pollers --url "$STATS" --nats "nats://127.0.0.1:$nats" --nodes 3 --pollers 1000 --duration 10s --timeout 10s \
+        --json "$OUT/pollers-$run.json" >>"$CC_LOGS/pollers.log" 2>&1 || true
+      rps+=("$(jqf '.pollers.requests_per_second' "$OUT/pollers-$run.json")")
+      gathers+=("$(jqf '.pollers.requests_per_gather' "$OUT/pollers-$run.json")")
+      burst+=("$(jqf '.pollers.burst_gathers' "$OUT/pollers-$run.json")")
+      FIG[pollers_p99]=$(jqf '.latency.p99_ms' "$OUT/pollers-$run.json")
+    done
+    FIG[pollers_rps]=$(median "${rps[@]}"); FIG[pollers_per_gather]=$(median "${gathers[@]}"); FIG[pollers_burst]=$(median "${burst[@]}")
+
+    LOADS[cluster_hold]=$(load_now)
+    cc_log "3 nodes: holding $((3 * HOLD_CLUSTER)) joined sockets"
+    hold_sockets "cluster-hold" "$HOLD_CLUSTER" "$URLS" 3 phoenix
+    FIG[cluster_open]=$HOLD_OPEN
+    FIG[cluster_exact]=missed
+    if dotnet "$GB" verify --url "$STATS" --nodes 3 --duration 30s \
+        --ledger "$OUT/cluster-hold-1.json,$OUT/cluster-hold-2.json,$OUT/cluster-hold-3.json" >"$CC_LOGS/cluster-verify.log" 2>&1; then
+      FIG[cluster_exact]=exact
+    fi
+    cat "$CC_LOGS/cluster-verify.log" >&2
+    cc_log "3 nodes at $HOLD_OPEN sockets: gather latency"
+    gather_series loaded3 3
+    cc_stop "${HOLD_PIDS[@]}"
+    note_cmd "dotnet $GB nats --nats nats://127.0.0.1:NATS --nodes 3 --iterations 2000 --warmup 300"
+    note_cmd "dotnet $GB http --url http://127.0.0.1:API/api/stats --nodes 3 --iterations 2000 --warmup 300"
+    note_cmd "dotnet $GB pollers --url http://127.0.0.1:API/api/stats --nats nats://127.0.0.1:NATS --nodes 3 --pollers 1000 --duration 10s"
+    note_cmd "dotnet $LG hold --url ws://127.0.0.1:NODE_i/socket/websocket --sockets $HOLD_CLUSTER --topics 100 --source-ips 127.0.3.i --duration 1s --linger 1800s --json Fi   (one process per node, i = 1..3)"
+    note_cmd "dotnet $GB verify --url http://127.0.0.1:API/api/stats --nodes 3 --ledger F1,F2,F3"
+  fi
+
+  if wants ten; then
+    LOADS[ten]=$(load_now)
+    cc_log "10 nodes: starting 7 more"
+    EXTRA_PIDS=()
+    for i in $(seq 4 10); do
+      port=$(cc_free_port); cc_start_node "$NODE" "$nats" "n$i" "$port"; EXTRA_PIDS+=("$CC_LAST_PID")
+    done
+    sleep 3
+    gather_series idle10 10
+    cc_stop "${EXTRA_PIDS[@]}"
+    sleep 5
+  fi
+
+  if wants churn; then
+    LOADS[churn]=$(load_now)
+    cc_log "churn: $CHURN_EVENTS random join/leave/close/abort events over 3 nodes"
+    rm -f "$OUT/churn.done"
+    dotnet "$GB" watch --url "$STATS" --duration 3600s --stop-file "$OUT/churn.done" >"$CC_LOGS/churn-watch.log" 2>&1 &
+    watch_pid=$!; CC_PIDS+=("$watch_pid")
+    rm -f "$OUT/churn.json"
+    url_args=()
+    for u in ${URLS//,/ }; do url_args+=(--url "$u"); done
+    dotnet "$LG" churn "${url_args[@]}" --sockets 3000 --topics 200 --joins-per-socket 2 --events "$CHURN_EVENTS" \
+      --concurrency 64 --source-ips 127.0.14.1-8 --linger 1800s --progress 10s --json "$OUT/churn.json" >"$CC_LOGS/churn.log" 2>&1 &
+    churn_pid=$!; CC_PIDS+=("$churn_pid")
+    cc_wait_file "$OUT/churn.json" 3000 "$churn_pid"
+    FIG[churn_exact]=missed
+    if dotnet "$GB" verify --url "$STATS" --nodes 3 --duration 30s --ledger "$OUT/churn.json" >"$CC_LOGS/churn-verify.log" 2>&1; then
+      FIG[churn_exact]=exact
+    fi
+    cat "$CC_LOGS/churn-verify.log" >&2
+    touch "$OUT/churn.done"
+    FIG[churn_negative]=missed
+    if wait "$watch_pid"; then FIG[churn_negative]=never; fi
+    cc_stop "$churn_pid"
+    FIG[churn_rate]=$(jqf '.rate.per_second' "$OUT/churn.json")
+    FIG[churn_events]=$(jqf '.rate.count' "$OUT/churn.json")
+    FIG[churn_ledger]=$(jqf '.ledger.total' "$OUT/churn.json")
+    note_cmd "dotnet $LG churn --url NODE1 --url NODE2 --url NODE3 --sockets 3000 --topics 200 --joins-per-socket 2 --events $CHURN_EVENTS --concurrency 64 --source-ips 127.0.14.1-8 --linger 1800s --json F"
+    note_cmd "dotnet $GB watch --url http://127.0.0.1:API/api/stats --stop-file DONE   (during the churn)   then   dotnet $GB verify --nodes 3 --ledger F"
+  fi
+fi
+
+LOAD_END=$(load_now)
+
+# ---------------------------------------------------------------- report
+g() { printf '%s' "${FIG[$1]:-n/a}"; }
+REPORT="$OUT/results.md"
+{
+  echo "<!-- written by bench/run.sh -->"
+  echo "Run $STAMP (UTC) with \`bash bench/run.sh --runs $RUNS${ONLY:+ --only $ONLY}\`: medians of $RUNS runs unless noted."
+  echo
+  echo "Machine: $MACHINE. Load average (1/5/15 min) at start $LOAD_START, at end $LOAD_END;"
+  printf 'per scenario at its start:'
+  for k in micro baseline node cluster cluster_hold ten churn; do [ -n "${LOADS[$k]:-}" ] && printf ' %s %s;' "$k" "${LOADS[$k]}"; done
+  echo
+  echo
+  echo "| what | target | ConnCount | baseline | ratio | verdict |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  if wants node; then
+    echo "| joined sockets held by one node | 19,500, exact | $(g node_open) open, counts exact in $(g node_exact) runs | | | $(verdict ge "$(g node_open)" 19500) / $(verdict test "$(g node_exact)" = "$RUNS/$RUNS") |"
+  fi
+  if wants cluster; then
+    echo "| sockets held by 3 nodes, exact via GET /api/stats | ≥ 55,000, exact | $(g cluster_open), $(g cluster_exact) | | | $(verdict ge "$(g cluster_open)" 55000) / $(verdict test "$(g cluster_exact)" = exact) |"
+  fi
+  if wants node && wants baseline; then
+    mr=$(ratio "$(g node_mem)" "$(g baseline_mem)")
+    echo "| process memory per idle joined socket (RSS growth) | ≤ 1.10 × baseline and ≤ 16 KB | $(fmt "$(g node_mem)") B | $(fmt "$(g baseline_mem)") B | $mr | $(verdict le "$mr" 1.10) / $(verdict le "$(g node_mem)" 16384) |"
+    cr=$(ratio "$(g node_cycles)" "$(g baseline_cc)")
+    echo "| connect+join+leave+close cycles/s, one node (vs bare connect+close) | ≥ 0.9 × baseline and ≥ 3,000/s | $(fmt "$(g node_cycles)") | $(fmt "$(g baseline_cc)") | $cr | $(verdict ge "$cr" 0.9) / $(verdict ge "$(g node_cycles)" 3000) |"
+  fi
+  if wants node; then
+    echo "| join/leave pairs/s on open sockets, one node | ≥ 50,000/s | $(fmt "$(g node_pairs)") | | | $(verdict ge "$(g node_pairs)" 50000) |"
+  fi
+  if wants cluster; then
+    echo "| raw NATS gather, 3 nodes idle, p50 / p99 | ≤ 1 / ≤ 5 ms | $(fmt "$(g idle3_nats_p50)" 3) / $(fmt "$(g idle3_nats_p99)" 3) ms | | | $(verdict le "$(g idle3_nats_p50)" 1) / $(verdict le "$(g idle3_nats_p99)" 5) |"
+  fi
+  if wants ten; then
+    echo "| raw NATS gather, 10 nodes idle, p50 / p99 | ≤ 1 / ≤ 5 ms | $(fmt "$(g idle10_nats_p50)" 3) / $(fmt "$(g idle10_nats_p99)" 3) ms | | | $(verdict le "$(g idle10_nats_p50)" 1) / $(verdict le "$(g idle10_nats_p99)" 5) |"
+    echo "| GET /api/stats, 10 nodes idle, p50 / p99 (information) | | $(fmt "$(g idle10_http_p50)" 3) / $(fmt "$(g idle10_http_p99)" 3) ms | | | |"
+  fi
+  if wants cluster; then
+    hr=$(ratio "$(g idle3_http_p50)" "$(g idle3_nats_p50)")
+    echo "| GET /api/stats, 3 nodes idle, p50 / p99 (ratio: p50 over the raw gather's) | ≤ 3 / ≤ 15 ms, ≤ 1.5 × raw | $(fmt "$(g idle3_http_p50)" 3) / $(fmt "$(g idle3_http_p99)" 3) ms | raw $(fmt "$(g idle3_nats_p50)" 3) ms | $hr | $(verdict le "$(g idle3_http_p50)" 3) / $(verdict le "$(g idle3_http_p99)" 15) / $(verdict le "$hr" 1.5) |"
+    lr=$(ratio "$(g loaded3_nats_p50)" "$(g idle3_nats_p50)")
+    lh=$(ratio "$(g loaded3_http_p50)" "$(g idle3_http_p50)")
+    echo "| gather p50 at $(g cluster_open) sockets vs 0: raw NATS; GET /api/stats | ≤ 1.2 × | $(fmt "$(g loaded3_nats_p50)" 3) ms; $(fmt "$(g loaded3_http_p50)" 3) ms (p99 $(fmt "$(g loaded3_nats_p99)" 3); $(fmt "$(g loaded3_http_p99)" 3) ms) | $(fmt "$(g idle3_nats_p50)" 3) ms; $(fmt "$(g idle3_http_p50)" 3) ms | $lr; $lh | $(verdict le "$lr" 1.2) / $(verdict le "$lh" 1.2) |"
+    echo "| 1,000 concurrent REST pollers: req/s; HTTP requests per NATS gather; gathers caused by a burst of 1,000 | ≥ 10,000 req/s, coalesced | $(fmt "$(g pollers_rps)") req/s; $(fmt "$(g pollers_per_gather)" 1) per gather; burst → $(g pollers_burst) gathers (p99 $(fmt "$(g pollers_p99)" 1) ms) | | | $(verdict ge "$(g pollers_rps)" 10000) / $(verdict ge "$(g pollers_per_gather)" 2) |"
+  fi
+  if wants micro; then
+    rr=$(ratio "$(g reg_same_ns)" "$(g incr_ns)")
+    echo "| registry join+leave, 2 threads, same topic (BenchmarkDotNet median) | ≤ 2 × shared Interlocked.Increment | $(fmt "$(g reg_same_ns)" 1) ns | $(fmt "$(g incr_ns)" 1) ns | $rr | $(verdict le "$rr" 2) |"
+    echo "| registry join+leave, 2 threads, a topic each; same topic from zero (information) | | $(fmt "$(g reg_own_ns)" 1) ns; $(fmt "$(g reg_zero_ns)" 1) ns | $(fmt "$(g incr_ns)" 1) ns | $(ratio "$(g reg_own_ns)" "$(g incr_ns)"); $(ratio "$(g reg_zero_ns)" "$(g incr_ns)") | |"
+    echo "| frame parser: join; heartbeat (information) | | $(fmt "$(g parse_join_ns)" 1) ns; $(fmt "$(g parse_hb_ns)" 1) ns | | | |"
+    echo "| aggregation, 1,000 topics: 3 nodes; 10 nodes (information) | | $(fmt "$(g agg3_us)" 1) µs; $(fmt "$(g agg10_us)" 1) µs | | | |"
+  fi
+  if wants churn; then
+    echo "| counts after $(g churn_events) random join/leave/close/abort events over 3 nodes | exactly the ledger, never negative | $(g churn_exact) (ledger $(g churn_ledger)), negative: $(g churn_negative); $(fmt "$(g churn_rate)") events/s | | | $(verdict test "$(g churn_exact)" = exact) / $(verdict test "$(g churn_negative)" = never) |"
+  fi
+  echo
+  echo "Commands (PORT, NATS, API are free loopback ports chosen per run; F are LoadGen JSON reports):"
+  echo
+  echo '```'
+  printf '%s\n' "${COMMANDS[@]}"
+  echo '```'
+} >"$REPORT"
+cp "$REPORT" "$CC_ROOT/bench/results/latest.md"
+cat "$REPORT"
+
+if [ "$UPDATE_DOCS" = 1 ]; then
+  doc="$CC_ROOT/docs/benchmarks.md"
+  if grep -q '<!-- results:start -->' "$doc" 2>/dev/null; then
+    awk -v report="$REPORT" '
+      /<!-- results:start -->/ { print; while ((getline line < report) > 0) print line; skip = 1; next }
+      /<!-- results:end -->/ { skip = 0 }
+      !skip { print }' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
+    cc_log "updated $doc"
+  else
+    cc_log "docs/benchmarks.md has no results markers; not updated"
+  fi
+fi
