@@ -14,6 +14,10 @@ public sealed class SocketNodeOptions
     /// <summary>When set, admin calls (drain) need this in <c>X-Admin-Key</c>; when not, they are allowed from loopback only.</summary>
     public string? AdminKey { get; set; }
 
+    /// <summary>Shortest time between two <c>connection_stats</c> pushes on a presence topic.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan PresenceInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>A socket that sends nothing for this long is closed and its memberships end (Phoenix closes at 60 s).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);

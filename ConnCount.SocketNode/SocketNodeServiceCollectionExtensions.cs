@@ -23,6 +23,8 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<ChannelEventHandler>();
         builder.Services.AddSingleton<SocketNodeMetrics>();
         builder.Services.AddSingleton<SessionDependencies>();
+        builder.Services.AddSingleton<PresenceHub>();
+        builder.Services.AddHostedService<PresenceBroadcaster>();
         builder.AddSocketNodeProtection();
         builder.Services.AddSingleton<SessionTracker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionTracker>());

@@ -30,4 +30,5 @@ public sealed record MonitoringLimits(
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(MonitoringInfo))]
+[JsonSerializable(typeof(ConnCount.SocketNode.Sockets.TopicPresence))]
 internal sealed partial class SocketNodeJsonContext : JsonSerializerContext;

@@ -271,6 +271,11 @@ public sealed class PhoenixSession
             // A rejoin replaces the old channel without counting twice: close the old join ref, keep the
             // membership (and the tenant it was admitted for).
             _joined[frame.Topic] = old with { JoinRef = frame.JoinRef! };
+            if (PresenceHub.IsPresenceTopic(frame.Topic))
+            {
+                _deps.Presence.Subscribe(frame.Topic, this, frame.JoinRef!);
+            }
+
             await SendAsync(w => PhoenixFrameWriter.WritePush(w, old.JoinRef, frame.Topic, PhoenixEvents.Close, null), cancellationToken);
             await SendOkAsync(frame, null, cancellationToken);
             return;
@@ -288,6 +293,11 @@ public sealed class PhoenixSession
         _deps.Registry.Join(frame.Topic);
         _deps.Metrics.Joined();
         await SendOkAsync(frame, null, cancellationToken);
+        if (PresenceHub.IsPresenceTopic(frame.Topic))
+        {
+            // After the reply: the client drops pushes for a channel whose join it has not seen accepted.
+            _deps.Presence.Subscribe(frame.Topic, this, frame.JoinRef!);
+        }
     }
 
     private async Task LeaveAsync(PhoenixFrame frame, CancellationToken cancellationToken)
@@ -306,6 +316,11 @@ public sealed class PhoenixSession
     /// <summary>The one place a membership is counted down: leave, and the end of the socket.</summary>
     private void EndMembership(string topic, Membership membership)
     {
+        if (PresenceHub.IsPresenceTopic(topic))
+        {
+            _deps.Presence.Unsubscribe(topic, this);
+        }
+
         _deps.Registry.Leave(topic);
         _deps.Limits.Release(topic, membership.Grant);
         _deps.Metrics.Left();

@@ -13,6 +13,7 @@ public sealed class SessionDependencies(
     JoinRateLimiter joinRate,
     ClusterLimits limits,
     SocketNodeMetrics metrics,
+    PresenceHub presence,
     IOptions<SocketNodeOptions> options,
     ILogger<PhoenixSession> logger)
 {
@@ -22,6 +23,7 @@ public sealed class SessionDependencies(
     public JoinRateLimiter JoinRate => joinRate;
     public ClusterLimits Limits => limits;
     public SocketNodeMetrics Metrics => metrics;
+    public PresenceHub Presence => presence;
     public SocketNodeOptions Options => options.Value;
     public ILogger Logger => logger;
 }

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+
+namespace ConnCount.SocketNode.Sockets;
+
+/// <summary>
+/// The sockets on this node that joined a presence topic (<c>stats:cluster</c> or <c>stats:&lt;topic&gt;</c>),
+/// with the join ref each must see on pushes and whether it has had its first push yet.
+/// </summary>
+public sealed class PresenceHub
+{
+    /// <summary>Prefix of presence topics.</summary>
+    public const string Prefix = "stats:";
+
+    /// <summary>The presence topic for the whole cluster.</summary>
+    public const string ClusterTopic = "stats:cluster";
+
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<PhoenixSession, Subscriber>> _topics = new(StringComparer.Ordinal);
+
+    public static bool IsPresenceTopic(string topic) => topic.StartsWith(Prefix, StringComparison.Ordinal) && topic.Length > Prefix.Length;
+
+    public bool IsEmpty => _topics.IsEmpty;
+
+    public void Subscribe(string topic, PhoenixSession session, string joinRef) =>
+        _topics.GetOrAdd(topic, _ => new(ReferenceEqualityComparer.Instance))[session] = new Subscriber(joinRef, Initialised: false);
+
+    public void Unsubscribe(string topic, PhoenixSession session)
+    {
+        if (_topics.TryGetValue(topic, out var subscribers) && subscribers.TryRemove(session, out _) && subscribers.IsEmpty)
+        {
+            _topics.TryRemove(KeyValuePair.Create(topic, subscribers));
+        }
+    }
+
+    /// <summary>A snapshot of the subscribed topics and their subscribers.</summary>
+    public IEnumerable<(string Topic, IReadOnlyList<(PhoenixSession Session, Subscriber Subscriber)> Subscribers)> Snapshot() =>
+        _topics.Select(t => (t.Key, (IReadOnlyList<(PhoenixSession, Subscriber)>)t.Value.Select(s => (s.Key, s.Value)).ToList()));
+
+    /// <summary>Records that a subscriber has received its first push.</summary>
+    public void MarkInitialised(string topic, PhoenixSession session)
+    {
+        if (_topics.TryGetValue(topic, out var subscribers) && subscribers.TryGetValue(session, out var current))
+        {
+            subscribers.TryUpdate(session, current with { Initialised = true }, current);
+        }
+    }
+
+    /// <summary>A subscription: the join ref to push with, and whether the first push was sent.</summary>
+    public readonly record struct Subscriber(string JoinRef, bool Initialised);
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using ConnCount.Tests.Infrastructure;
+
+namespace ConnCount.Tests.Integration;
+
+/// <summary>Live counts pushed to clients that join <c>stats:cluster</c> or <c>stats:&lt;topic&gt;</c>.</summary>
+public class PresenceTests
+{
+    private static Uri Ws(Uri http) => PhoenixTestClient.WebSocketUri(http);
+
+    private static List<JsonElement> PushesOf(PhoenixTestClient client, string topic) =>
+        client.Pushes.Where(p => p[2].GetString() == topic && p[3].GetString() == "connection_stats").ToList();
+
+    [Fact]
+    public async Task Presence_topics_get_a_push_on_join_and_on_every_change_but_not_when_nothing_changed()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var a = await cluster.StartNodeAsync("node-a", new() { ["ConnCount__Node__PresenceInterval"] = "00:00:00.300" });
+        var b = await cluster.StartNodeAsync("node-b");
+        await using var watcher = await PhoenixTestClient.ConnectAsync(Ws(a));
+        await watcher.JoinAsync("stats:cluster");
+        var join = await watcher.JoinAsync("stats:room");
+        Assert.Equal("ok", join.GetProperty("status").GetString());
+
+        var first = await Eventually.MatchAsync(
+            () => Task.FromResult(PushesOf(watcher, "stats:cluster")),
+            p => p.Count > 0 && p[^1][4].GetProperty("cluster_size").GetInt32() == 2);
+        Assert.Equal(2, first[^1][4].GetProperty("total_connections").GetInt64());
+        Assert.NotEqual(JsonValueKind.Null, first[^1][0].ValueKind); // pushes carry the channel's join ref
+        await Eventually.MatchAsync(() => Task.FromResult(PushesOf(watcher, "stats:room")), p => p.Count > 0);
+
+        await using var member = await PhoenixTestClient.ConnectAsync(Ws(b));
+        await member.JoinAsync("room");
+
+        var updated = await Eventually.MatchAsync(
+            () => Task.FromResult(PushesOf(watcher, "stats:cluster")),
+            p => p[^1][4].GetProperty("total_connections").GetInt64() == 3);
+        var roomPush = await Eventually.MatchAsync(
+            () => Task.FromResult(PushesOf(watcher, "stats:room")),
+            p => p[^1][4].GetProperty("total").GetInt64() == 1);
+        Assert.Equal("room", roomPush[^1][4].GetProperty("topic").GetString());
+        Assert.Equal(1, roomPush[^1][4].GetProperty("nodes").GetProperty("node-b").GetInt64());
+
+        // Nothing changes for several intervals: no more pushes.
+        var settled = PushesOf(watcher, "stats:cluster").Count;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(settled, PushesOf(watcher, "stats:cluster").Count);
+
+        await member.LeaveAsync("room");
+        await Eventually.MatchAsync(
+            () => Task.FromResult(PushesOf(watcher, "stats:room")),
+            p => p[^1][4].GetProperty("total").GetInt64() == 0);
+    }
+}
