@@ -112,6 +112,26 @@ public class StatsApiAuthTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task The_openapi_document_is_open_and_declares_both_ways_to_send_the_key()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var api = await cluster.StartApiAsync(new() { ["ConnCount__Api__Key"] = Key });
+
+        using var response = await api.GetAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("X-Api-Key", schemes.GetProperty("ApiKey").GetProperty("name").GetString());
+        Assert.Equal("header", schemes.GetProperty("ApiKey").GetProperty("in").GetString());
+        Assert.Equal("bearer", schemes.GetProperty("Bearer").GetProperty("scheme").GetString());
+        Assert.Equal(2, document.GetProperty("security").GetArrayLength());
+        var listing = document.GetProperty("paths").GetProperty("/api/stats/topics").GetProperty("get").GetProperty("parameters");
+        Assert.Equal(["prefix", "sort", "top", "offset", "limit"], listing.EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.True(document.GetProperty("paths").TryGetProperty("/api/stats/scale", out _));
+    }
+
     private static Task<HttpResponseMessage> SendAsync(HttpClient api, string path, Action<HttpRequestMessage> authorize)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
