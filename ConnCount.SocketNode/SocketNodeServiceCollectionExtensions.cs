@@ -29,6 +29,7 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<SessionTracker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionTracker>());
         builder.Services.AddHostedService<NodeStatsResponder>();
+        builder.Services.AddHostedService<NodeServiceRegistration>();
         return builder;
     }
 }
