@@ -14,6 +14,10 @@ public sealed class SocketNodeOptions
     /// <summary>When set, admin calls (drain) need this in <c>X-Admin-Key</c>; when not, they are allowed from loopback only.</summary>
     public string? AdminKey { get; set; }
 
+    /// <summary>How many of the node's biggest topics keep their own <c>topic</c> tag on metrics; the rest are <c>other</c>.</summary>
+    [Range(0, 1000)]
+    public int MetricsTopTopics { get; set; } = 20;
+
     /// <summary>Shortest time between two <c>connection_stats</c> pushes on a presence topic.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan PresenceInterval { get; set; } = TimeSpan.FromSeconds(1);

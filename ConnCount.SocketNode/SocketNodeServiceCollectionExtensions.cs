@@ -24,6 +24,7 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<SocketNodeMetrics>();
         builder.Services.AddSingleton<SessionDependencies>();
         builder.Services.AddSingleton<PresenceHub>();
+        builder.Services.AddSingleton<Usage.UsageLedger>();
         builder.Services.AddHostedService<PresenceBroadcaster>();
         builder.AddSocketNodeProtection();
         builder.Services.AddSingleton<SessionTracker>();

@@ -12,9 +12,11 @@ public sealed class SocketNodeMetrics : IDisposable
     private readonly Counter<long> _refused;
     private readonly Counter<long> _joins;
     private readonly Counter<long> _leaves;
+    private readonly TopicTagger _topics;
 
-    public SocketNodeMetrics(IMeterFactory meters, ConnectionRegistry registry)
+    public SocketNodeMetrics(IMeterFactory meters, ConnectionRegistry registry, Microsoft.Extensions.Options.IOptions<SocketNodeOptions> options)
     {
+        _topics = new TopicTagger(registry, options.Value.MetricsTopTopics);
         _meter = meters.Create(MeterName);
         _meter.CreateObservableGauge("conncount.sockets.open", () => registry.Sockets, unit: "{socket}", description: "Open WebSocket connections on this node.");
         _meter.CreateObservableGauge("conncount.connections.current", () => registry.TotalMemberships, unit: "{membership}", description: "Topic memberships on this node.");
@@ -26,9 +28,37 @@ public sealed class SocketNodeMetrics : IDisposable
 
     public void Refused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void Joined() => _joins.Add(1);
+    public void Joined(string topic) => _joins.Add(1, new KeyValuePair<string, object?>("topic", _topics.Tag(topic)));
 
-    public void Left() => _leaves.Add(1);
+    public void Left(string topic) => _leaves.Add(1, new KeyValuePair<string, object?>("topic", _topics.Tag(topic)));
 
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>
+    /// Keeps the <c>topic</c> tag's cardinality bounded: the node's top-N topics by members (refreshed every
+    /// 10 s) keep their name, every other topic is tagged <c>other</c>.
+    /// </summary>
+    private sealed class TopicTagger(ConnectionRegistry registry, int top)
+    {
+        public const string Other = "other";
+        private static readonly long RefreshMs = 10_000;
+        private volatile HashSet<string> _tracked = new(StringComparer.Ordinal);
+        private long _nextRefresh;
+
+        public string Tag(string topic)
+        {
+            var now = Environment.TickCount64;
+            var next = Interlocked.Read(ref _nextRefresh);
+            if (now >= next && Interlocked.CompareExchange(ref _nextRefresh, now + RefreshMs, next) == next)
+            {
+                _tracked = registry.SnapshotTopics()
+                    .OrderByDescending(t => t.Value)
+                    .Take(top)
+                    .Select(t => t.Key)
+                    .ToHashSet(StringComparer.Ordinal);
+            }
+
+            return _tracked.Contains(topic) ? topic : Other;
+        }
+    }
 }

@@ -28,7 +28,7 @@ public static class PhoenixFrameParser
                 return false;
             }
 
-            if (!TryReadString(ref reader, out var topic) || !TryReadString(ref reader, out var evt))
+            if (!TryReadString(ref reader, out var topic) || !TryReadEvent(ref reader, out var evt))
             {
                 frame = new PhoenixFrame(joinRef, msgRef, "", "", default);
                 error = "topic and event must be strings";
@@ -100,7 +100,24 @@ public static class PhoenixFrameParser
             return false;
         }
 
-        value = reader.GetString() ?? "";
+        // Heartbeats, the most common frame on an idle socket, all name the same topic: no string per frame.
+        value = reader.ValueTextEquals("phoenix"u8) ? PhoenixEvents.SocketTopic : reader.GetString() ?? "";
+        return true;
+    }
+
+    /// <summary>Reads the event; the protocol's own events come back as their constants, so parsing them allocates nothing.</summary>
+    private static bool TryReadEvent(ref Utf8JsonReader reader, out string value)
+    {
+        value = "";
+        if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+
+        value = reader.ValueTextEquals("heartbeat"u8) ? PhoenixEvents.Heartbeat
+            : reader.ValueTextEquals("phx_join"u8) ? PhoenixEvents.Join
+            : reader.ValueTextEquals("phx_leave"u8) ? PhoenixEvents.Leave
+            : reader.GetString() ?? "";
         return true;
     }
 }

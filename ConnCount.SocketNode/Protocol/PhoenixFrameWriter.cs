@@ -4,14 +4,34 @@ using System.Text.Json;
 namespace ConnCount.SocketNode.Protocol;
 
 /// <summary>Writes server frames: replies (<c>phx_reply</c>) and pushes, as UTF-8 JSON arrays.</summary>
+/// <remarks>
+/// Every frame a node sends goes through here, so the <see cref="Utf8JsonWriter"/> is reused per thread
+/// (<see cref="Utf8JsonWriter.Reset(IBufferWriter{byte})"/>) instead of allocated per frame. A writer is taken
+/// out of its slot while in use, so a response callback that writes a nested frame gets a fresh one.
+/// </remarks>
 public static class PhoenixFrameWriter
 {
     private static readonly JsonWriterOptions Options = new() { SkipValidation = false };
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_cached;
+
     /// <summary>Writes <c>[join_ref, ref, topic, "phx_reply", {"status": status, "response": ...}]</c>.</summary>
     public static void WriteReply(IBufferWriter<byte> output, string? joinRef, string? msgRef, string topic, string status, Action<Utf8JsonWriter>? writeResponse)
     {
-        using var writer = new Utf8JsonWriter(output, Options);
+        var writer = Rent(output);
+        try
+        {
+            WriteReplyCore(writer, joinRef, msgRef, topic, status, writeResponse);
+        }
+        finally
+        {
+            Return(writer);
+        }
+    }
+
+    private static void WriteReplyCore(Utf8JsonWriter writer, string? joinRef, string? msgRef, string topic, string status, Action<Utf8JsonWriter>? writeResponse)
+    {
         WriteHeader(writer, joinRef, msgRef, topic, PhoenixEvents.Reply);
         writer.WriteStartObject();
         writer.WriteString("status"u8, status);
@@ -42,7 +62,19 @@ public static class PhoenixFrameWriter
     /// <summary>Writes a server push <c>[join_ref, null, topic, event, payload]</c>.</summary>
     public static void WritePush(IBufferWriter<byte> output, string? joinRef, string topic, string evt, Action<Utf8JsonWriter>? writePayload)
     {
-        using var writer = new Utf8JsonWriter(output, Options);
+        var writer = Rent(output);
+        try
+        {
+            WritePushCore(writer, joinRef, topic, evt, writePayload);
+        }
+        finally
+        {
+            Return(writer);
+        }
+    }
+
+    private static void WritePushCore(Utf8JsonWriter writer, string? joinRef, string topic, string evt, Action<Utf8JsonWriter>? writePayload)
+    {
         WriteHeader(writer, joinRef, null, topic, evt);
         if (writePayload is null)
         {
@@ -55,6 +87,28 @@ public static class PhoenixFrameWriter
         }
 
         writer.WriteEndArray();
+    }
+
+    private static Utf8JsonWriter Rent(IBufferWriter<byte> output)
+    {
+        var writer = t_cached;
+        if (writer is null)
+        {
+            return new Utf8JsonWriter(output, Options);
+        }
+
+        t_cached = null;
+        writer.Reset(output);
+        return writer;
+    }
+
+    /// <summary>Flushes into the caller's buffer (as disposing did) and keeps the writer for the next frame on this thread.</summary>
+    private static void Return(Utf8JsonWriter writer)
+    {
+        writer.Flush();
+        // Drop the reference to the caller's buffer so a pooled writer never keeps it alive.
+        writer.Reset(NullBufferWriter.Instance);
+        t_cached = writer;
     }
 
     private static void WriteHeader(Utf8JsonWriter writer, string? joinRef, string? msgRef, string topic, string evt)
@@ -76,5 +130,17 @@ public static class PhoenixFrameWriter
         {
             writer.WriteStringValue(value);
         }
+    }
+
+    /// <summary>A buffer writer that is never written to: what an idle cached writer points at.</summary>
+    private sealed class NullBufferWriter : IBufferWriter<byte>
+    {
+        public static readonly NullBufferWriter Instance = new();
+
+        public void Advance(int count) => throw new InvalidOperationException("An idle frame writer was written to.");
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new InvalidOperationException("An idle frame writer was written to.");
+
+        public Span<byte> GetSpan(int sizeHint = 0) => throw new InvalidOperationException("An idle frame writer was written to.");
     }
 }

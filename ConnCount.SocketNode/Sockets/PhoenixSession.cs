@@ -289,9 +289,11 @@ public sealed class PhoenixSession
             return;
         }
 
-        _joined.Add(frame.Topic, new Membership(frame.JoinRef!, grant));
+        var joinedAt = _deps.Usage.NowMs();
+        _joined.Add(frame.Topic, new Membership(frame.JoinRef!, grant, joinedAt));
         _deps.Registry.Join(frame.Topic);
-        _deps.Metrics.Joined();
+        _deps.Usage.Joined(frame.Topic, grant.Tenant, joinedAt);
+        _deps.Metrics.Joined(frame.Topic);
         await SendOkAsync(frame, null, cancellationToken);
         if (PresenceHub.IsPresenceTopic(frame.Topic))
         {
@@ -323,7 +325,8 @@ public sealed class PhoenixSession
 
         _deps.Registry.Leave(topic);
         _deps.Limits.Release(topic, membership.Grant);
-        _deps.Metrics.Left();
+        _deps.Usage.Left(topic, membership.Grant.Tenant, membership.JoinedAtMs, _deps.Usage.NowMs());
+        _deps.Metrics.Left(topic);
     }
 
     /// <summary>The join payload's <c>token</c> string, if any.</summary>
@@ -377,5 +380,5 @@ public sealed class PhoenixSession
 
     private readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type);
 
-    private readonly record struct Membership(string JoinRef, JoinGrant Grant);
+    private readonly record struct Membership(string JoinRef, JoinGrant Grant, long JoinedAtMs);
 }

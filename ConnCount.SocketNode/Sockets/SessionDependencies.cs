@@ -14,6 +14,7 @@ public sealed class SessionDependencies(
     ClusterLimits limits,
     SocketNodeMetrics metrics,
     PresenceHub presence,
+    Usage.UsageLedger usage,
     IOptions<SocketNodeOptions> options,
     ILogger<PhoenixSession> logger)
 {
@@ -24,6 +25,7 @@ public sealed class SessionDependencies(
     public ClusterLimits Limits => limits;
     public SocketNodeMetrics Metrics => metrics;
     public PresenceHub Presence => presence;
+    public Usage.UsageLedger Usage => usage;
     public SocketNodeOptions Options => options.Value;
     public ILogger Logger => logger;
 }
