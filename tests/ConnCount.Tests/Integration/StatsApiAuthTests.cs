@@ -102,6 +102,22 @@ public class StatsApiAuthTests
     }
 
     [Fact]
+    public async Task In_development_without_a_key_the_api_is_open_and_says_so()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var api = await cluster.StartApiAsync();
+
+        using var response = await api.GetAsync("/api/stats");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Eventually.MatchAsync(
+            () => Task.FromResult(cluster.ApiProcess!.Output),
+            output => output.Contains("No API key configured", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5),
+            "the start-up log warns that the stats are open");
+    }
+
+    [Fact]
     public async Task Outside_development_the_api_starts_with_a_key()
     {
         await using var cluster = await TestCluster.StartAsync();
