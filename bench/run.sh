@@ -14,6 +14,7 @@
 #   --out DIR         where results go (default bench/results/<timestamp>; bench/results/latest.md is a copy)
 #   --update-docs     also put the table into docs/benchmarks.md, between its results markers
 #   --churn-events E  events of the churn scenario (default 1000000)
+#   --quick           small socket counts and 20,000 churn events: checks the script, not the targets
 #
 # Needs: dotnet, nats-server, jq. Loopback only; a process holds at most ~19,900 sockets (open-file limit), so
 # socket counts are spread over several LoadGen processes and 127.0.x.y source addresses.
@@ -25,6 +26,7 @@ ONLY="micro,baseline,node,cluster,ten,churn"
 OUT=""
 UPDATE_DOCS=0
 CHURN_EVENTS=1000000
+QUICK=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --update-docs) UPDATE_DOCS=1; shift ;;
     --churn-events) CHURN_EVENTS=$2; shift 2 ;;
+    --quick) QUICK=1; CHURN_EVENTS=20000; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -137,6 +140,7 @@ cc_log "results in $OUT; machine: $MACHINE; load $LOAD_START"
 
 HOLD_ONE=19500          # sockets one node must hold
 HOLD_CLUSTER=19000      # per node in the 3-node cluster (57,000 in all)
+if [ "$QUICK" = 1 ]; then HOLD_ONE=2000; HOLD_CLUSTER=1000; fi
 
 # ---------------------------------------------------------------- micro-benchmarks
 if wants micro; then
@@ -173,7 +177,8 @@ if wants baseline; then
     url="ws://127.0.0.1:$port/socket/websocket"
     cc_log "baseline run $run: holding $HOLD_ONE sockets"
     hold_sockets "baseline-hold-$run" $((HOLD_ONE / 2)) "$url,$url" 1 none
-    sleep 5
+    # Same settling time for both servers; idle per-socket join-rate partitions expire after 10 s.
+    sleep 15
     mem+=("$(rss_per_socket "$pid" "$before" "$HOLD_OPEN")")
     FIG[baseline_open]=$HOLD_OPEN
     cc_stop "${HOLD_PIDS[@]}"
@@ -204,7 +209,8 @@ if wants node; then
     url="ws://127.0.0.1:$port/socket/websocket"
     cc_log "node run $run: holding $HOLD_ONE joined sockets"
     hold_sockets "node-hold-$run" $((HOLD_ONE / 2)) "$url,$url" 2 phoenix
-    sleep 5
+    # Same settling time for both servers; idle per-socket join-rate partitions expire after 10 s.
+    sleep 15
     mem+=("$(rss_per_socket "$pid" "$before" "$HOLD_OPEN")")
     FIG[node_open]=$HOLD_OPEN
     if dotnet "$GB" verify --url "http://127.0.0.1:$api/api/stats" --nodes 1 --duration 20s \
@@ -404,6 +410,7 @@ REPORT="$OUT/results.md"
   printf '%s\n' "${COMMANDS[@]}"
   echo '```'
 } >"$REPORT"
+mkdir -p "$CC_ROOT/bench/results"
 cp "$REPORT" "$CC_ROOT/bench/results/latest.md"
 cat "$REPORT"
 

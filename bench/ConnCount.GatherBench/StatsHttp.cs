@@ -58,6 +58,12 @@ internal static class StatsHttp
         long errors = 0, timeouts = 0;
         for (var i = -options.Warmup; i < options.Iterations; i++)
         {
+            if (i == 0 && options.Warmup > 0)
+            {
+                // Tiered compilation finishes in the background: give it a moment before the timed requests.
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+
             // The cluster size is checked on the warm-up and the last request, not on the timed ones.
             var check = options.Nodes > 0 && (i == -options.Warmup || i == options.Iterations - 1);
             var start = Stopwatch.GetTimestamp();
