@@ -18,6 +18,12 @@ public static class NatsSubjects
     /// <summary>Each node's <see cref="Contracts.NodeUsage"/> of limited topics and tenants, for cluster-wide admission.</summary>
     public const string Usage = "conncount.v1.usage";
 
+    /// <summary>A join-rate spike on a node or topic (<see cref="Contracts.SpikeEvent"/>).</summary>
+    public const string SpikeEvents = "conncount.v1.events.spike";
+
+    /// <summary>A configured threshold crossed, up or down (<see cref="Contracts.ThresholdEvent"/>).</summary>
+    public const string ThresholdEvents = "conncount.v1.events.threshold";
+
     /// <summary>Asks every node to announce itself at once (sent by a directory when it starts).</summary>
     public const string Discover = "conncount.v1.nodes.discover";
 }

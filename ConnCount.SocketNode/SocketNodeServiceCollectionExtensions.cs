@@ -24,6 +24,12 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<SocketNodeMetrics>();
         builder.Services.AddSingleton<SessionDependencies>();
         builder.Services.AddSingleton<PresenceHub>();
+        builder.Services.AddOptions<Events.SpikeOptions>().Bind(builder.Configuration.GetSection(Events.SpikeOptions.SectionName))
+            .Validate(o => o.Factor > 1 && o.Alpha is > 0 and <= 1 && o.MinJoinsPerSecond >= 0 && o.SampleInterval > TimeSpan.Zero,
+                "ConnCount:Spikes needs Factor > 1, 0 < Alpha <= 1, MinJoinsPerSecond >= 0 and a positive SampleInterval.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Events.JoinRateMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Events.JoinRateMonitor>());
         builder.Services.AddSingleton<Usage.UsageLedger>();
         builder.Services.AddHostedService<PresenceBroadcaster>();
         builder.AddSocketNodeProtection();

@@ -12,4 +12,6 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(TopicStats))]
 [JsonSerializable(typeof(NodeSummary))]
 [JsonSerializable(typeof(NodeUsage))]
+[JsonSerializable(typeof(SpikeEvent))]
+[JsonSerializable(typeof(ThresholdEvent))]
 public sealed partial class ClusterJsonContext : JsonSerializerContext;

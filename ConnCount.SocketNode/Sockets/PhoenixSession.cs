@@ -294,6 +294,7 @@ public sealed class PhoenixSession
         _deps.Registry.Join(frame.Topic);
         _deps.Usage.Joined(frame.Topic, grant.Tenant, joinedAt);
         _deps.Metrics.Joined(frame.Topic);
+        _deps.JoinRates.RecordJoin(frame.Topic);
         await SendOkAsync(frame, null, cancellationToken);
         if (PresenceHub.IsPresenceTopic(frame.Topic))
         {

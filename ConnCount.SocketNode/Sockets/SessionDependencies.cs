@@ -15,6 +15,7 @@ public sealed class SessionDependencies(
     SocketNodeMetrics metrics,
     PresenceHub presence,
     Usage.UsageLedger usage,
+    Events.JoinRateMonitor joinRates,
     IOptions<SocketNodeOptions> options,
     ILogger<PhoenixSession> logger)
 {
@@ -26,6 +27,7 @@ public sealed class SessionDependencies(
     public SocketNodeMetrics Metrics => metrics;
     public PresenceHub Presence => presence;
     public Usage.UsageLedger Usage => usage;
+    public Events.JoinRateMonitor JoinRates => joinRates;
     public SocketNodeOptions Options => options.Value;
     public ILogger Logger => logger;
 }
