@@ -8,6 +8,9 @@ var statsApiKey = builder.AddParameter("statsapi-key", new GenerateParameterDefa
 // Signs join tokens for protected topics; an application's backend issues tokens with the same key.
 var joinSigningKey = builder.AddParameter("join-signing-key", new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
+// Lets the dashboard's Drain and Resume commands, and an operator, call a node's /admin/drain from off the node.
+var nodeAdminKey = builder.AddParameter("node-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
 var nats = builder.AddNatsServer("nats")
     .WithMonitoring();
 
@@ -18,6 +21,7 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     // One protected pattern as an example: ordinary topics stay open, "private:*" needs a join token.
     .WithEnvironment("ConnCount__Auth__ProtectedTopics__0", "private:*")
     .WithEnvironment("ConnCount__Auth__SigningKey", joinSigningKey)
+    .WithDrainCommands(nodeAdminKey)
     .WithLocalHttpPort(4000)
     .WithHttpHealthCheck("/health");
 

@@ -74,6 +74,20 @@ public sealed class AppModelTests
         Assert.Contains(socketNode.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource.Name == "nats");
     }
 
+    [Fact]
+    public async Task Socket_nodes_offer_drain_and_resume_commands_and_get_a_secret_admin_key()
+    {
+        await using var builder = await CreateAsync();
+
+        var socketNode = builder.Resources.Single(r => r.Name == "socketnode");
+        var commands = socketNode.Annotations.OfType<ResourceCommandAnnotation>().ToDictionary(c => c.Name, c => c.DisplayName);
+        Assert.Equal("Drain", commands[NodeDrainCommandExtensions.DrainCommandName]);
+        Assert.Equal("Resume", commands[NodeDrainCommandExtensions.ResumeCommandName]);
+
+        var adminKey = Assert.IsType<ParameterResource>(builder.Resources.Single(r => r.Name == "node-admin-key"));
+        Assert.True(adminKey.Secret);
+    }
+
     private static async Task<IDistributedApplicationTestingBuilder> CreateAsync(params string[] args)
     {
         using var timeout = new CancellationTokenSource(BuildTimeout);

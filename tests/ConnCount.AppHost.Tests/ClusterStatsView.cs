@@ -18,7 +18,8 @@ public sealed record ClusterStatsView(
 {
     public sealed record Topic(long Total, Dictionary<string, long> Nodes);
 
-    public sealed record Node(long Total, long Sockets);
+    /// <summary>One node's totals, and whether it is draining (left out of <see cref="Describe"/>).</summary>
+    public sealed record Node(long Total, long Sockets, bool Draining = false);
 
     /// <summary>
     /// One line per fact, sorted, leaving out nodes and topics with nothing on them: two views with the

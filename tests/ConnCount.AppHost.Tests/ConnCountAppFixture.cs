@@ -8,18 +8,38 @@ using Microsoft.Extensions.Logging;
 namespace ConnCount.AppHost.Tests;
 
 /// <summary>
-/// The whole AppHost (NATS, three socket nodes, the stats API) started once for a test class, on random
-/// ports and without the dashboard, and ready: every resource healthy and all three nodes answering.
+/// The whole AppHost (NATS, three socket nodes, the stats API) started once, on random ports and without the
+/// dashboard, and ready: every resource healthy and all three nodes answering.
 /// </summary>
-public sealed class ConnCountAppFixture : IAsyncLifetime
+public class ConnCountAppFixture : IAsyncLifetime
 {
     public const int SocketNodeReplicas = 3;
 
-    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(120);
 
+    private readonly string[] _args;
     private DistributedApplication? _app;
 
+    /// <summary>The AppHost as <c>dotnet run</c> starts it: one NATS server.</summary>
+    public ConnCountAppFixture() : this([], ["nats"])
+    {
+    }
+
+    /// <param name="args">Configuration for the AppHost beyond ports and the API key.</param>
+    /// <param name="natsServers">The NATS server resources those arguments produce.</param>
+    protected ConnCountAppFixture(string[] args, string[] natsServers)
+    {
+        _args = args;
+        NatsServers = natsServers;
+    }
+
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
+
+    /// <summary>The names of the NATS server resources.</summary>
+    public IReadOnlyList<string> NatsServers { get; }
+
+    /// <summary>The resource ids of the socket node's replicas, as the dashboard and resource commands name them.</summary>
+    public IReadOnlyList<string> SocketNodeReplicaIds { get; private set; } = [];
 
     /// <summary>The proxied <c>http</c> endpoint in front of the socket node replicas.</summary>
     public Uri SocketEndpoint { get; private set; } = null!;
@@ -34,7 +54,7 @@ public sealed class ConnCountAppFixture : IAsyncLifetime
     {
         using var startup = new CancellationTokenSource(StartupTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ConnCount_AppHost>(
-            ["--ConnCount:RandomPorts=true", $"--Parameters:statsapi-key={StatsApiKey}"],
+            ["--ConnCount:RandomPorts=true", $"--Parameters:statsapi-key={StatsApiKey}", .. _args],
             (options, _) => options.DisableDashboard = true,
             startup.Token);
         builder.Services.AddLogging(logging => logging
@@ -47,8 +67,12 @@ public sealed class ConnCountAppFixture : IAsyncLifetime
             await _app.StartAsync(startup.Token);
 
             var notifications = _app.ResourceNotifications;
-            await notifications.WaitForResourceHealthyAsync("nats", startup.Token);
-            await WaitForHealthyReplicasAsync(notifications, "socketnode", SocketNodeReplicas, startup.Token);
+            foreach (var server in NatsServers)
+            {
+                await notifications.WaitForResourceHealthyAsync(server, startup.Token);
+            }
+
+            SocketNodeReplicaIds = await WaitForHealthyReplicasAsync(notifications, "socketnode", SocketNodeReplicas, startup.Token);
             await notifications.WaitForResourceHealthyAsync("statsapi", startup.Token);
 
             SocketEndpoint = _app.GetEndpoint("socketnode", "http");
@@ -67,7 +91,7 @@ public sealed class ConnCountAppFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         StatsApi?.Dispose();
         if (_app is not null)
@@ -82,8 +106,38 @@ public sealed class ConnCountAppFixture : IAsyncLifetime
         await StatsApi.GetFromJsonAsync<ClusterStatsView>("/api/stats", WireJson.Options, cancellationToken)
             ?? throw new InvalidOperationException("GET /api/stats answered null.");
 
+    /// <summary>Runs a resource command, as the dashboard's command menu does.</summary>
+    /// <param name="resourceId">A replica's resource id, or the name of a resource that has one instance.</param>
+    public Task<ExecuteCommandResult> ExecuteCommandAsync(string resourceId, string commandName, CancellationToken cancellationToken) =>
+        App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resourceId, commandName, cancellationToken);
+
+    /// <summary>An environment variable as the resource's process (one replica) was started with.</summary>
+    public string? EnvironmentOf(string resourceId, string name) =>
+        App.ResourceNotifications.TryGetCurrentState(resourceId, out var resource)
+            ? resource.Snapshot.EnvironmentVariables.FirstOrDefault(e => e.Name == name)?.Value
+            : throw new InvalidOperationException($"No resource '{resourceId}'.");
+
+    /// <summary>The node id a socket-node replica reports: its <c>service.instance.id</c>.</summary>
+    public string NodeIdOf(string replicaId)
+    {
+        var attributes = EnvironmentOf(replicaId, "OTEL_RESOURCE_ATTRIBUTES") ?? "";
+        return attributes.Split(',', StringSplitOptions.TrimEntries)
+            .Select(pair => pair.Split('=', 2))
+            .Where(pair => pair.Length == 2 && pair[0] == "service.instance.id")
+            .Select(pair => pair[1])
+            .Single();
+    }
+
+    /// <summary>The address one replica listens on behind Aspire's proxy.</summary>
+    public Uri ReplicaEndpoint(string replicaId)
+    {
+        var urls = EnvironmentOf(replicaId, "ASPNETCORE_URLS")
+            ?? throw new InvalidOperationException($"'{replicaId}' was started without ASPNETCORE_URLS.");
+        return new Uri(urls.Split(';')[0]);
+    }
+
     // WaitForResourceHealthyAsync returns when any one replica is healthy; these tests need them all.
-    private static async Task WaitForHealthyReplicasAsync(ResourceNotificationService notifications, string resourceName, int replicas, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<string>> WaitForHealthyReplicasAsync(ResourceNotificationService notifications, string resourceName, int replicas, CancellationToken cancellationToken)
     {
         var healthy = new HashSet<string>(StringComparer.Ordinal);
         await notifications.WaitForResourceAsync(resourceName, resourceEvent =>
@@ -99,5 +153,6 @@ public sealed class ConnCountAppFixture : IAsyncLifetime
 
             return healthy.Count == replicas;
         }, cancellationToken);
+        return [.. healthy.Order(StringComparer.Ordinal)];
     }
 }

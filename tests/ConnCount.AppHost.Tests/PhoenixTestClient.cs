@@ -20,6 +20,7 @@ public sealed class PhoenixTestClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _joinRefs = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<WebSocketCloseStatus?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _receiveLoop;
     private long _lastRef;
 
@@ -31,6 +32,12 @@ public sealed class PhoenixTestClient : IAsyncDisposable
 
     /// <summary>Frames the server sent that were not replies to a request (<c>phx_close</c>, pushes, broadcasts).</summary>
     public ConcurrentQueue<JsonElement> Pushes { get; } = new();
+
+    /// <summary>
+    /// Completes when the connection has ended: with the status of the server's close frame, or
+    /// <see langword="null"/> when it ended without one (aborted, dropped, disposed).
+    /// </summary>
+    public Task<WebSocketCloseStatus?> Closed => _closed.Task;
 
     /// <summary>
     /// Connects to <c>/socket/websocket?vsn=2.0.0</c> of an <c>http://</c> (or <c>https://</c>) endpoint, as the
@@ -203,6 +210,8 @@ public sealed class PhoenixTestClient : IAsyncDisposable
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    _closed.TrySetResult(_socket.CloseStatus);
+                    await AnswerServerCloseAsync();
                     return;
                 }
 
@@ -215,10 +224,32 @@ public sealed class PhoenixTestClient : IAsyncDisposable
         }
         finally
         {
+            _closed.TrySetResult(null);
             foreach (var pending in _pending.Values)
             {
                 pending.TrySetException(new WebSocketException("The socket closed before the reply came."));
             }
+        }
+    }
+
+    /// <summary>Completes a close handshake the server started, as a browser does, so the server need not wait for it.</summary>
+    private async Task AnswerServerCloseAsync()
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            if (_socket.State == WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The server gave up on the handshake first; the connection is over either way.
+        }
+        finally
+        {
+            _sendLock.Release();
         }
     }
 

@@ -1,0 +1,69 @@
+using System.Net.WebSockets;
+using Aspire.Hosting;
+
+namespace ConnCount.AppHost.Tests;
+
+/// <summary>
+/// The dashboard's Drain and Resume commands, run through Aspire's resource command service against one
+/// replica of the running AppHost.
+/// </summary>
+/// <remarks>The test resumes the replica however it ends, so the collection's other tests find three open nodes.</remarks>
+[Collection(AppHostCollection.Name)]
+public sealed class DrainCommandTests(ConnCountAppFixture fixture)
+{
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly ClusterSockets _cluster = new(fixture);
+
+    [Fact]
+    public async Task Drain_closes_only_that_replicas_sockets_with_1001_and_marks_it_draining_until_resumed()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await _cluster.WaitForEmptyClusterAsync(timeout.Token);
+
+        var sockets = await _cluster.OpenAsync("drain", timeout.Token);
+        var replicaOf = fixture.SocketNodeReplicaIds.ToDictionary(fixture.NodeIdOf, replica => replica);
+        // The node with the most sockets, so the drain has something to close.
+        var drained = sockets.CountBy(s => s.Node).MaxBy(n => n.Value).Key;
+        var replica = replicaOf[drained];
+        var onDrained = sockets.Where(s => s.Node == drained).ToList();
+        var elsewhere = sockets.Except(onDrained).ToList();
+        try
+        {
+            var drain = await fixture.ExecuteCommandAsync(replica, NodeDrainCommandExtensions.DrainCommandName, timeout.Token);
+            Assert.True(drain.Success, $"Drain failed: {drain.Message}");
+
+            foreach (var socket in onDrained)
+            {
+                Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await socket.Client.Closed.WaitAsync(CloseTimeout, timeout.Token));
+            }
+
+            Assert.All(elsewhere, socket => Assert.False(socket.Client.Closed.IsCompleted, $"A socket on {socket.Node} closed too."));
+            var stats = await Eventually.ReachAsync(
+                fixture.GetClusterStatsAsync,
+                s => s.Nodes.GetValueOrDefault(drained)?.Draining == true && s.TotalSockets == elsewhere.Count,
+                ClusterSockets.SettleTimeout,
+                timeout.Token);
+            Assert.True(stats.Nodes[drained].Draining, $"{drained} does not report draining.");
+            Assert.Equal(0, stats.Nodes[drained].Sockets);
+            Assert.Equal(ConnCountAppFixture.SocketNodeReplicas, stats.ClusterSize);
+            Assert.All(stats.Nodes.Where(n => n.Key != drained), n => Assert.False(n.Value.Draining));
+
+            // The proxy still sends clients to the drained replica; the replica itself turns them away.
+            await Assert.ThrowsAsync<WebSocketException>(() => PhoenixTestClient.ConnectAsync(fixture.ReplicaEndpoint(replica), timeout.Token));
+        }
+        finally
+        {
+            await ClusterSockets.CloseAllAsync(sockets);
+            var resume = await fixture.ExecuteCommandAsync(replica, NodeDrainCommandExtensions.ResumeCommandName, CancellationToken.None);
+            Assert.True(resume.Success, $"Resume failed: {resume.Message}");
+        }
+
+        var resumed = await Eventually.ReachAsync(
+            fixture.GetClusterStatsAsync, s => s.Nodes.Values.All(n => !n.Draining), ClusterSockets.SettleTimeout, timeout.Token);
+        Assert.All(resumed.Nodes.Values, n => Assert.False(n.Draining));
+        await using var again = await PhoenixTestClient.ConnectAsync(fixture.ReplicaEndpoint(replica), timeout.Token);
+        Assert.True((await again.HeartbeatAsync(timeout.Token)).IsOk);
+    }
+}
