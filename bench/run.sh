@@ -128,6 +128,32 @@ hold_sockets() {
 # rss_per_socket PID BEFORE_KIB SOCKETS: bytes of resident memory per socket over BEFORE.
 rss_per_socket() { awk -v now="$(cc_rss_kib "$1")" -v before="$2" -v n="$3" 'BEGIN { printf "%.0f", (now - before) * 1024 / n }'; }
 
+# drained_baseline PORT: waits (up to 120 s) until the baseline reports no open socket after a teardown.
+drained_baseline() {
+  local deadline=$(( SECONDS + 120 ))
+  while (( SECONDS < deadline )); do
+    [ "$(http_body "$1" /memory | jq -r '.open_sockets' 2>/dev/null)" = "0" ] && return 0
+    sleep 1
+  done
+  cc_log "baseline on $1 still has open sockets"
+}
+
+# http_body PORT PATH: the body of GET http://127.0.0.1:PORT/PATH (HTTP/1.0, no curl needed).
+http_body() {
+  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+  sed '1,/^\r$/d' <&3
+  exec 3<&- 3>&-
+}
+
+# drained_cluster STATS_URL NODES: waits until GET /api/stats shows no socket and no membership, so the next
+# scenario does not run while the nodes are still ending thousands of aborted sockets.
+drained_cluster() {
+  printf '{"replies_settled":true,"ledger":{"topics":{}},"counters":{"open_sockets":0}}\n' >"$OUT/empty-ledger.json"
+  dotnet "$GB" verify --url "$1" --nodes "$2" --duration 120s --ledger "$OUT/empty-ledger.json" >>"$CC_LOGS/drain.log" 2>&1 \
+    || cc_log "the cluster did not drain in 120 s"
+}
+
 # warm PORT PROTOCOL: a short hold and cycle so the server's code is compiled before memory is read.
 warm() {
   loadgen "warm-$1" hold --url "ws://127.0.0.1:$1/socket/websocket" --sockets 500 --topics 100 --duration 1s --protocol "$2" --source-ips 127.0.9.1 || true
@@ -182,7 +208,7 @@ if wants baseline; then
     mem+=("$(rss_per_socket "$pid" "$before" "$HOLD_OPEN")")
     FIG[baseline_open]=$HOLD_OPEN
     cc_stop "${HOLD_PIDS[@]}"
-    sleep 2
+    drained_baseline "$port"
     cc_log "baseline run $run: connect+close"
     loadgen "baseline-cc-$run" connect-close --url "$url" --concurrency 32 --duration 10s --source-ips 127.0.11.1-8
     cyc+=("$(jqf '.rate.per_second' "$OUT/baseline-cc-$run.json")")
@@ -219,7 +245,7 @@ if wants node; then
     fi
     cat "$CC_LOGS/node-verify-$run.log" >&2
     cc_stop "${HOLD_PIDS[@]}"
-    sleep 2
+    drained_cluster "http://127.0.0.1:$api/api/stats" 1
     cc_log "node run $run: connect+join+leave+close cycles"
     loadgen "node-cycle-$run" cycle --url "$url" --concurrency 32 --duration 10s --topics 100 --source-ips 127.0.12.1-8
     cyc+=("$(jqf '.rate.per_second' "$OUT/node-cycle-$run.json")")
@@ -297,6 +323,7 @@ if wants cluster || wants ten || wants churn; then
     cc_log "3 nodes at $HOLD_OPEN sockets: gather latency"
     gather_series loaded3 3
     cc_stop "${HOLD_PIDS[@]}"
+    drained_cluster "$STATS" 3
     note_cmd "dotnet $GB nats --nats nats://127.0.0.1:NATS --nodes 3 --iterations 2000 --warmup 300"
     note_cmd "dotnet $GB http --url http://127.0.0.1:API/api/stats --nodes 3 --iterations 2000 --warmup 300"
     note_cmd "dotnet $GB pollers --url http://127.0.0.1:API/api/stats --nats nats://127.0.0.1:NATS --nodes 3 --pollers 1000 --duration 10s"

@@ -70,7 +70,10 @@ cc_start_nats() {
 
 # Settings every node gets in a benchmark: the capacity and flood limits raised above what is measured,
 # so the figures are the node's, not its limiter's (the limiter's own cost per connect and join stays in).
+# The idle timeout is raised too: ramping 19,000 sockets per client process on an overloaded 2-core machine
+# can delay a client's 30 s heartbeats past the node's 60 s, and the node then rightly drops those sockets.
 CC_NODE_ENV=(
+  "ConnCount__Node__IdleTimeout=00:10:00"
   "ConnCount__Limits__MaxSocketsPerNode=1000000"
   "ConnCount__RateLimits__ConnectionsPerSecondPerIp=1000000"
   "ConnCount__RateLimits__ConnectionsPerSecondPerNode=1000000"
