@@ -11,12 +11,11 @@ var joinSigningKey = builder.AddParameter("join-signing-key", new GenerateParame
 // Lets the dashboard's Drain and Resume commands, and an operator, call a node's /admin/drain from off the node.
 var nodeAdminKey = builder.AddParameter("node-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
-var nats = builder.AddNatsServer("nats")
-    .WithMonitoring();
+// One NATS server; with ConnCount:Nats:Servers=3 a cluster of three, the socket nodes spread over them.
+var nats = builder.AddNats("nats");
 
 var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
-    .WithReference(nats)
-    .WaitFor(nats)
+    .WithNats(nats)
     .WithReplicas(3)
     // One protected pattern as an example: ordinary topics stay open, "private:*" needs a join token.
     .WithEnvironment("ConnCount__Auth__ProtectedTopics__0", "private:*")
@@ -30,8 +29,7 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
 // StatsApi asks whichever nodes answer over NATS, so it does not wait for socketNode: with no
 // nodes up it reports an empty cluster, and either side can restart alone.
 builder.AddProject<Projects.ConnCount_StatsApi>("statsapi")
-    .WithReference(nats)
-    .WaitFor(nats)
+    .WithNats(nats)
     .WithEnvironment("ConnCount__Api__Key", statsApiKey)
     .WithLocalHttpPort(4080)
     .WithHttpHealthCheck("/health");

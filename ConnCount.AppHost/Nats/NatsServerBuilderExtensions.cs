@@ -38,9 +38,22 @@ public static class NatsServerBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(name);
 
-        var credentials = new NatsServerCredentials(
+        return builder.AddNatsServerCore(
+            name,
+            port,
             userName?.Resource,
             password?.Resource ?? ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false));
+    }
+
+    /// <summary>Adds a NATS server with the given credentials; the servers of a cluster share one password.</summary>
+    internal static IResourceBuilder<INatsServerResource> AddNatsServerCore(
+        this IDistributedApplicationBuilder builder,
+        string name,
+        int? port,
+        ParameterResource? userName,
+        ParameterResource password)
+    {
+        var credentials = new NatsServerCredentials(userName, password);
 
         var executable = FindExecutable(builder);
         IResourceBuilder<INatsServerResource> nats = executable is null

@@ -16,7 +16,11 @@ internal sealed class NatsServerCredentials(ParameterResource? userName, Paramet
         ? ReferenceExpression.Create($"{DefaultUserName}")
         : ReferenceExpression.Create($"{UserNameParameter}");
 
-    public ReferenceExpression ConnectionString(EndpointReference endpoint)
+    public ReferenceExpression ConnectionString(EndpointReference endpoint) =>
+        Url(ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.HostAndPort)}"));
+
+    /// <summary><c>nats://user:password@{hostAndPort}</c>: a client connection string, or a route URL in a cluster.</summary>
+    public ReferenceExpression Url(ReferenceExpression hostAndPort)
     {
         var builder = new ReferenceExpressionBuilder();
         builder.AppendLiteral("nats://");
@@ -29,7 +33,7 @@ internal sealed class NatsServerCredentials(ParameterResource? userName, Paramet
         {
             builder.Append($"{UserNameParameter:uri}:{PasswordParameter:uri}@");
         }
-        builder.Append($"{endpoint.Property(EndpointProperty.HostAndPort)}");
+        builder.Append($"{hostAndPort}");
         return builder.Build();
     }
 

@@ -4,6 +4,7 @@ internal static class NatsServerDefaults
 {
     public const string PrimaryEndpointName = "tcp";
     public const string MonitorEndpointName = "monitor";
+    public const string ClusterEndpointName = "cluster";
 
     // The ports nats-server uses inside its container image.
     public const int ContainerClientPort = 4222;
@@ -15,4 +16,7 @@ internal static class NatsServerDefaults
     public const string ImageTag = "2.12";
 
     public const string ExecutableName = "nats-server";
+
+    // Every server of a ConnCount cluster carries this name, so routes from another cluster are refused.
+    public const string ClusterName = "conncount";
 }

@@ -18,6 +18,8 @@ public sealed class NatsServerExecutableResource : ExecutableResource, INatsServ
     /// <inheritdoc />
     public EndpointReference PrimaryEndpoint { get; }
 
+    internal NatsServerCredentials Credentials => _credentials;
+
     /// <inheritdoc />
     public ReferenceExpression UserNameReference => _credentials.UserNameReference;
 

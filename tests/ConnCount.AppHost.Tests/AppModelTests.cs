@@ -88,6 +88,63 @@ public sealed class AppModelTests
         Assert.True(adminKey.Secret);
     }
 
+    [Fact]
+    public async Task Three_nats_servers_form_one_cluster_each_routed_to_the_other_two()
+    {
+        await using var builder = await CreateAsync("--ConnCount:Nats:Servers=3", "--ConnCount:Nats:Mode=executable");
+
+        var servers = builder.Resources.OfType<INatsServerResource>().OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        Assert.Equal(["nats-0", "nats-1", "nats-2"], servers.Select(s => s.Name));
+        Assert.Single(servers.Select(s => s.PasswordParameter).Distinct());
+        foreach (var server in servers)
+        {
+            var args = await ArgsAsync(server);
+            Assert.Equal("conncount", args[args.IndexOf("--cluster_name") + 1]);
+            var routes = args[args.IndexOf("--routes") + 1];
+            Assert.All(servers, peer => Assert.Equal(peer != server, routes.Contains($"{{{peer.Name}.bindings.cluster.", StringComparison.Ordinal)));
+            Assert.Contains("{nats-password.value}@", routes, StringComparison.Ordinal);
+        }
+
+        var socketNode = builder.Resources.Single(r => r.Name == "socketnode");
+        Assert.Equal(
+            ["nats-0", "nats-1", "nats-2"],
+            socketNode.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Where(n => n.StartsWith("nats", StringComparison.Ordinal)).Order());
+    }
+
+    [Fact]
+    public async Task Publishing_describes_one_nats_server_whatever_the_server_count()
+    {
+        await using var builder = await CreateAsync("--AppHost:Operation=publish", "--ConnCount:Nats:Servers=3");
+
+        Assert.Equal("nats", Nats(builder).Name);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("three")]
+    public async Task A_nats_server_count_below_one_or_not_a_number_is_refused(string servers)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => CreateAsync($"--ConnCount:Nats:Servers={servers}"));
+
+        Assert.Contains("ConnCount:Nats:Servers", error.ToString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<List<string>> ArgsAsync(IResource resource)
+    {
+        var args = new List<object>();
+        foreach (var callback in resource.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
+        {
+            await callback.Callback(new CommandLineArgsCallbackContext(args, resource));
+        }
+
+        return args.Select(arg => arg switch
+        {
+            string text => text,
+            IManifestExpressionProvider expression => expression.ValueExpression,
+            _ => arg.ToString() ?? "",
+        }).ToList();
+    }
+
     private static async Task<IDistributedApplicationTestingBuilder> CreateAsync(params string[] args)
     {
         using var timeout = new CancellationTokenSource(BuildTimeout);
