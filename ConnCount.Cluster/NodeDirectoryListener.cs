@@ -41,33 +41,19 @@ public sealed class NodeDirectoryListener(
         }
     }
 
-    private async Task ListenAsync(string subject, Action<NodeAnnouncement> apply, CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+    private Task ListenAsync(string subject, Action<NodeAnnouncement> apply, CancellationToken stoppingToken) =>
+        NatsLoop.KeepRunningAsync($"listen on {subject}", async ct =>
         {
-            try
+            await foreach (var msg in nats.SubscribeAsync(subject, serializer: Serializer, cancellationToken: ct))
             {
-                await foreach (var msg in nats.SubscribeAsync(subject, serializer: Serializer, cancellationToken: stoppingToken))
+                if (msg.Data is { Node.Length: > 0 } announcement)
                 {
-                    if (msg.Data is { Node.Length: > 0 } announcement)
-                    {
-                        apply(announcement);
-                    }
-                    else
-                    {
-                        logger.LogWarning("Ignored a malformed node announcement on {Subject}", subject);
-                    }
+                    apply(announcement);
+                }
+                else
+                {
+                    logger.LogWarning("Ignored a malformed node announcement on {Subject}", subject);
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Listening on {Subject} failed; retrying", subject);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+        }, logger, stoppingToken);
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using NATS.Client.Core;
 using NATS.Client.Services;
@@ -27,39 +28,29 @@ public sealed partial class NodeServiceRegistration(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+        await NatsLoop.KeepRunningAsync("service registration", RegisterAsync, logger, stoppingToken);
+    }
+
+    private async Task RegisterAsync(CancellationToken stoppingToken)
+    {
+        var context = new NatsSvcContext(nats);
+        await using var service = await context.AddServiceAsync(
+            new NatsSvcConfig(ServiceName, SemVer(identity.Version))
             {
-                var context = new NatsSvcContext(nats);
-                await using var service = await context.AddServiceAsync(
-                    new NatsSvcConfig(ServiceName, SemVer(identity.Version))
-                    {
-                        Description = "ConnCount socket node: exact WebSocket connection counts",
-                        Metadata = new Dictionary<string, string>
-                        {
-                            ["node"] = identity.Id,
-                            ["started_at"] = identity.StartedAt.ToString("O"),
-                        },
-                    },
-                    stoppingToken);
-                await service.AddEndpointAsync<object?>(
-                    msg => msg.ReplyAsync(source.GetStats(), serializer: Serializer, cancellationToken: stoppingToken),
-                    name: "stats",
-                    subject: EndpointSubject(identity.Id),
-                    cancellationToken: stoppingToken);
-                await Task.Delay(Timeout.Infinite, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "NATS service registration failed; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
+                Description = "ConnCount socket node: exact WebSocket connection counts",
+                Metadata = new Dictionary<string, string>
+                {
+                    ["node"] = identity.Id,
+                    ["started_at"] = identity.StartedAt.ToString("O"),
+                },
+            },
+            stoppingToken);
+        await service.AddEndpointAsync<object?>(
+            msg => msg.ReplyAsync(source.GetStats(), serializer: Serializer, cancellationToken: stoppingToken),
+            name: "stats",
+            subject: EndpointSubject(identity.Id),
+            cancellationToken: stoppingToken);
+        await Task.Delay(Timeout.Infinite, stoppingToken);
     }
 
     private static string SemVer(string version)

@@ -23,9 +23,9 @@ public sealed class NodeStatsResponder(
     {
         await Task.Yield();
         await Task.WhenAll(
-            KeepAsync("answer stats requests", AnswerStatsAsync, stoppingToken),
-            KeepAsync("answer discovery", AnswerDiscoveryAsync, stoppingToken),
-            KeepAsync("heartbeat", HeartbeatAsync, stoppingToken));
+            NatsLoop.KeepRunningAsync("answer stats requests", AnswerStatsAsync, logger, stoppingToken),
+            NatsLoop.KeepRunningAsync("answer discovery", AnswerDiscoveryAsync, logger, stoppingToken),
+            NatsLoop.KeepRunningAsync("heartbeat", HeartbeatAsync, logger, stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -73,25 +73,4 @@ public sealed class NodeStatsResponder(
 
     private ValueTask AnnounceAsync(CancellationToken stoppingToken) =>
         nats.PublishAsync(NatsSubjects.Heartbeat, source.GetAnnouncement(), serializer: AnnouncementSerializer, cancellationToken: stoppingToken);
-
-    /// <summary>Runs one loop for the life of the service, restarting it after a NATS failure.</summary>
-    private async Task KeepAsync(string what, Func<CancellationToken, Task> loop, CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await loop(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "NATS loop '{Loop}' failed; restarting", what);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
 }

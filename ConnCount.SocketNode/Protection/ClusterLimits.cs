@@ -151,34 +151,20 @@ public sealed class ClusterLimits(
         }
     }
 
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+    private Task ListenAsync(CancellationToken stoppingToken) =>
+        NatsLoop.KeepRunningAsync("listen for limit usage", async ct =>
         {
-            try
+            await foreach (var msg in nats.SubscribeAsync(NatsSubjects.Usage, serializer: Serializer, cancellationToken: ct))
             {
-                await foreach (var msg in nats.SubscribeAsync(NatsSubjects.Usage, serializer: Serializer, cancellationToken: stoppingToken))
+                if (msg.Data is { Node.Length: > 0 } usage && usage.Node != identity.Id)
                 {
-                    if (msg.Data is { Node.Length: > 0 } usage && usage.Node != identity.Id)
+                    lock (_gate)
                     {
-                        lock (_gate)
-                        {
-                            _remote[usage.Node] = (usage, Environment.TickCount64);
-                        }
+                        _remote[usage.Node] = (usage, Environment.TickCount64);
                     }
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Listening for limit usage failed; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+        }, logger, stoppingToken);
 
     private bool HasRoom(string windowKey, Dictionary<string, long> local, string key, long limit, int nodes, Func<NodeUsage, IReadOnlyDictionary<string, long>> select)
     {
