@@ -1,5 +1,7 @@
 using System.Net.WebSockets;
+using System.Text.Json;
 using Aspire.Hosting;
+using Xunit.Abstractions;
 
 namespace ConnCount.AppHost.Tests;
 
@@ -9,7 +11,7 @@ namespace ConnCount.AppHost.Tests;
 /// </summary>
 /// <remarks>The test resumes the replica however it ends, so the collection's other tests find three open nodes.</remarks>
 [Collection(AppHostCollection.Name)]
-public sealed class DrainCommandTests(ConnCountAppFixture fixture)
+public sealed class DrainCommandTests(ConnCountAppFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
@@ -33,6 +35,11 @@ public sealed class DrainCommandTests(ConnCountAppFixture fixture)
         {
             var drain = await fixture.ExecuteCommandAsync(replica, NodeDrainCommandExtensions.DrainCommandName, timeout.Token);
             Assert.True(drain.Success, $"Drain failed: {drain.Message}");
+            output.WriteLine($"Drain answered: {drain.Data?.Value}");
+            using (var answer = JsonDocument.Parse(drain.Data?.Value ?? "{}"))
+            {
+                Assert.True(answer.RootElement.GetProperty("draining").GetBoolean());
+            }
 
             foreach (var socket in onDrained)
             {
