@@ -58,5 +58,7 @@ public static class DrainEndpoints
     }
 
     /// <summary>The answer: whether the node now drains, and how many sockets it asked to close.</summary>
-    public sealed record DrainStatus(bool Draining, int SocketsClosed);
+    public sealed record DrainStatus(
+        [property: System.Text.Json.Serialization.JsonPropertyName("draining")] bool Draining,
+        [property: System.Text.Json.Serialization.JsonPropertyName("sockets_closed")] int SocketsClosed);
 }

@@ -3,7 +3,7 @@ using ConnCount.SocketNode.Counting;
 
 namespace ConnCount.SocketNode.Node;
 
-/// <summary>The node's instruments, under the meter <c>ConnCount.SocketNode</c> (names in docs/metrics.md).</summary>
+/// <summary>The node's instruments, under the meter <c>ConnCount.SocketNode</c> (names and units in the README and docs/runbook.md).</summary>
 public sealed class SocketNodeMetrics : IDisposable
 {
     public const string MeterName = "ConnCount.SocketNode";
