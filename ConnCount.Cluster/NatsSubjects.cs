@@ -24,6 +24,9 @@ public static class NatsSubjects
     /// <summary>A configured threshold crossed, up or down (<see cref="Contracts.ThresholdEvent"/>).</summary>
     public const string ThresholdEvents = "conncount.v1.events.threshold";
 
+    /// <summary>Scatter-gather request (<see cref="Contracts.UsageReportRequest"/>): every node answers with its <see cref="Contracts.UsageReport"/>. No queue group.</summary>
+    public const string UsageReport = "conncount.v1.usage.report";
+
     /// <summary>Asks every node to announce itself at once (sent by a directory when it starts).</summary>
     public const string Discover = "conncount.v1.nodes.discover";
 }

@@ -3,6 +3,7 @@ using ConnCount.SocketNode.Counting;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Sockets;
+using ConnCount.SocketNode.Usage;
 
 namespace ConnCount.SocketNode;
 
@@ -31,6 +32,7 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<Events.JoinRateMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Events.JoinRateMonitor>());
         builder.Services.AddSingleton<Usage.UsageLedger>();
+        builder.AddUsageReporting();
         builder.Services.AddHostedService<PresenceBroadcaster>();
         builder.AddSocketNodeProtection();
         builder.Services.AddSingleton<SessionTracker>();

@@ -12,6 +12,9 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(TopicStats))]
 [JsonSerializable(typeof(NodeSummary))]
 [JsonSerializable(typeof(NodeUsage))]
+[JsonSerializable(typeof(UsageReportRequest))]
+[JsonSerializable(typeof(UsageReport))]
+[JsonSerializable(typeof(UsageStats))]
 [JsonSerializable(typeof(SpikeEvent))]
 [JsonSerializable(typeof(ThresholdEvent))]
 public sealed partial class ClusterJsonContext : JsonSerializerContext;

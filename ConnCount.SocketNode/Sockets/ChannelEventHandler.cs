@@ -15,7 +15,7 @@ public readonly record struct ChannelReply(bool Ok, string? Reason, Action<Utf8J
 }
 
 /// <summary>Answers the events a joined channel can push: the stats queries.</summary>
-public sealed class ChannelEventHandler(NodeStatsSource source, ClusterStatsClient cluster, ILogger<ChannelEventHandler> logger)
+public sealed class ChannelEventHandler(NodeStatsSource source, ClusterStatsClient cluster, Usage.UsageChannelEvent usage, ILogger<ChannelEventHandler> logger)
 {
     /// <summary>Reason given for an event this server does not know.</summary>
     public const string UnknownEvent = "unknown event";
@@ -46,6 +46,9 @@ public sealed class ChannelEventHandler(NodeStatsSource source, ClusterStatsClie
                     logger.LogWarning("Cluster stats unavailable: {Reason}", ex.Message);
                     return ChannelReply.Failure(ClusterUnavailable);
                 }
+
+            case Usage.UsageChannelEvent.Name:
+                return await usage.HandleAsync(cancellationToken);
 
             default:
                 return ChannelReply.Failure(UnknownEvent);

@@ -40,8 +40,25 @@ public static class StatsApi
         api.MapGet("/nodes", GetNodesAsync)
             .WithName("GetNodes")
             .WithSummary("Every node with its totals, sockets, start time and last-seen; missing nodes with their last-known counts.");
+        api.MapGet("/usage", GetUsageAsync)
+            .WithName("GetUsage")
+            .WithSummary("Connection-seconds (as ms), churn, session lengths and peaks per topic, tenant and node; see docs/usage.md.");
 
         return api;
+    }
+
+    public static async Task<Results<Ok<UsageStats>, ValidationProblem>> GetUsageAsync(
+        [Description("Only topics that start with this text (ordinal, at most 256 characters); tenants and totals are not filtered.")] string? prefix,
+        [Description("Topics, and tenants, to keep: the first N by connection-seconds this period (1 to 1,000; default 1,000).")] string? limit,
+        ClusterUsageClient usage,
+        CancellationToken cancellationToken)
+    {
+        if (!UsageQuery.TryParse(prefix, limit, out var query, out var errors))
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid query");
+        }
+
+        return TypedResults.Ok(await usage.GetAsync(query, cancellationToken));
     }
 
     public static async Task<Results<Ok<ClusterStats>, ValidationProblem>> GetClusterAsync(

@@ -1,0 +1,195 @@
+using ConnCount.Cluster.Contracts;
+
+namespace ConnCount.Cluster;
+
+/// <summary>
+/// Sums the nodes' usage reports of one gather into the cluster's <see cref="UsageStats"/>. A pure function:
+/// no I/O, no clock. Connection-milliseconds, joins, leaves and churn add up exactly; peaks do not (nodes
+/// peak at different instants), so the cluster gets an upper bound (the sum of node peaks) and a lower bound
+/// (the largest node peak, or the open total now); session percentiles are taken over the union of the
+/// nodes' samples.
+/// </summary>
+public static class UsageAggregator
+{
+    /// <summary>Nominal length of the churn window the nodes count joins and leaves in.</summary>
+    public const long ChurnWindowSeconds = 60;
+
+    /// <summary>Aggregates the replies of one gather.</summary>
+    /// <param name="replies">Every reply received; a node that answered twice counts once (its last reply).</param>
+    /// <param name="expected">The nodes the directory knew of when the gather started.</param>
+    /// <param name="limit">How many topics and tenants to keep, in the usage order of <see cref="UsageQuery"/>.</param>
+    /// <param name="gatheredAt">When the gather completed.</param>
+    public static UsageStats Aggregate(IEnumerable<UsageReport> replies, IEnumerable<KnownNode> expected, int limit, DateTimeOffset gatheredAt)
+    {
+        var byNode = new SortedDictionary<string, UsageReport>(StringComparer.Ordinal);
+        foreach (var reply in replies)
+        {
+            byNode[reply.Node] = reply;
+        }
+
+        // The period the cluster is in: the latest start among the nodes on the most common period length.
+        var periodSeconds = byNode.Values
+            .GroupBy(r => r.PeriodSeconds)
+            .OrderByDescending(g => g.Count())
+            .ThenBy(g => g.Key)
+            .Select(g => g.Key)
+            .FirstOrDefault();
+        DateTimeOffset? periodStart = byNode.Count == 0
+            ? null
+            : byNode.Values.Where(r => r.PeriodSeconds == periodSeconds).Max(r => r.PeriodStart);
+
+        var totals = new Figures();
+        var topics = new Dictionary<string, Figures>(StringComparer.Ordinal);
+        var tenants = new Dictionary<string, Figures>(StringComparer.Ordinal);
+        var nodes = new SortedDictionary<string, UsageNodeView>(StringComparer.Ordinal);
+        var mismatch = new List<string>();
+        bool topicsTruncated = false, tenantsTruncated = false;
+
+        foreach (var (node, report) in byNode)
+        {
+            var slot = SlotOf(report, periodSeconds, periodStart);
+            if (slot == PeriodSlot.None)
+            {
+                mismatch.Add(node);
+            }
+
+            totals.Add(report.Totals, slot);
+            // A node's own view keeps its own periods, whichever the cluster's are.
+            nodes[node] = new UsageNodeView(report.StartedAt, report.AsOf, Figures.Of(report.Totals, PeriodSlot.Current), report.Forgotten, report.Truncated);
+            AddAll(topics, report.Topics, slot);
+            AddAll(tenants, report.Tenants, slot);
+            topicsTruncated |= report.Truncated || report.TopicsMatched > report.Topics.Count;
+            tenantsTruncated |= report.Truncated || report.TenantsMatched > report.Tenants.Count;
+        }
+
+        var missing = expected.Select(k => k.Node).Where(n => !byNode.ContainsKey(n)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var query = UsageQuery.Default with { Limit = limit };
+        return new UsageStats(
+            gatheredAt,
+            byNode.Count,
+            Partial: missing.Count > 0,
+            missing,
+            periodSeconds,
+            periodStart,
+            mismatch,
+            ChurnWindowSeconds,
+            byNode.Count == 0 ? 0 : byNode.Values.Max(r => r.SessionWindowSeconds),
+            totals.ToFigures(),
+            Top(query, topics),
+            topicsTruncated || topics.Count > limit,
+            Top(query, tenants),
+            tenantsTruncated || tenants.Count > limit,
+            nodes);
+    }
+
+    /// <summary>The nearest-rank percentile (<paramref name="percent"/> of 100) of sorted samples; null when there are none.</summary>
+    public static long? Percentile(IReadOnlyList<long> sorted, int percent) =>
+        sorted.Count == 0 ? null : sorted[Math.Max(0, (int)((((long)sorted.Count * percent) + 99) / 100) - 1)];
+
+    private static PeriodSlot SlotOf(UsageReport report, long periodSeconds, DateTimeOffset? periodStart)
+    {
+        if (report.PeriodSeconds != periodSeconds)
+        {
+            return PeriodSlot.None;
+        }
+
+        if (report.PeriodStart == periodStart)
+        {
+            return PeriodSlot.Current;
+        }
+
+        // Answered a moment before a boundary the others had passed: its current period is the cluster's previous.
+        return report.PeriodStart == periodStart?.AddSeconds(-periodSeconds) ? PeriodSlot.Previous : PeriodSlot.None;
+    }
+
+    private static void AddAll(Dictionary<string, Figures> into, IReadOnlyDictionary<string, UsageCounters> from, PeriodSlot slot)
+    {
+        foreach (var (key, counters) in from)
+        {
+            if (!into.TryGetValue(key, out var figures))
+            {
+                into[key] = figures = new Figures();
+            }
+
+            figures.Add(counters, slot);
+        }
+    }
+
+    private static Dictionary<string, UsageFigures> Top(UsageQuery query, Dictionary<string, Figures> items) =>
+        query.Top(items.Select(i => KeyValuePair.Create(i.Key, i.Value.ToFigures())), f => f.Period.ConnectionMs, f => f.ConnectionMs)
+            .ToDictionary(StringComparer.Ordinal);
+
+    /// <summary>Which of the cluster's periods a node's current period is.</summary>
+    private enum PeriodSlot
+    {
+        /// <summary>Another period length, or a start too far off: left out of the period figures.</summary>
+        None,
+        Current,
+        Previous,
+    }
+
+    /// <summary>One key's figures, summed node by node.</summary>
+    private sealed class Figures
+    {
+        private readonly List<long> _samples = [];
+        private long _open, _connectionMs, _joins, _leaves, _peakSum, _peakMax, _joinsPerMinute, _leavesPerMinute;
+        private Period _period, _previous;
+
+        public static UsageFigures Of(UsageCounters counters, PeriodSlot slot)
+        {
+            var figures = new Figures();
+            figures.Add(counters, slot);
+            return figures.ToFigures();
+        }
+
+        public void Add(UsageCounters c, PeriodSlot slot)
+        {
+            _open += c.Open;
+            _connectionMs += c.ConnectionMs;
+            _joins += c.Joins;
+            _leaves += c.Leaves;
+            _peakSum += c.PeakConcurrent;
+            _peakMax = Math.Max(_peakMax, c.PeakConcurrent);
+            _joinsPerMinute += c.JoinsPerMinute;
+            _leavesPerMinute += c.LeavesPerMinute;
+            if (slot == PeriodSlot.Current)
+            {
+                _period = _period.Add(c.PeriodConnectionMs, c.PeriodPeakConcurrent);
+                _previous = _previous.Add(c.PreviousPeriodConnectionMs, c.PreviousPeriodPeakConcurrent);
+            }
+            else if (slot == PeriodSlot.Previous)
+            {
+                _previous = _previous.Add(c.PeriodConnectionMs, c.PeriodPeakConcurrent);
+            }
+
+            if (c.SessionSamplesMs is { } samples)
+            {
+                _samples.AddRange(samples);
+            }
+        }
+
+        public UsageFigures ToFigures()
+        {
+            _samples.Sort();
+            return new UsageFigures(
+                _open,
+                _connectionMs,
+                _joins,
+                _leaves,
+                _peakSum,
+                Math.Max(_peakMax, _open),
+                new UsagePeriodFigures(_period.ConnectionMs, _period.PeakSum, Math.Max(_period.PeakMax, _open)),
+                new UsagePeriodFigures(_previous.ConnectionMs, _previous.PeakSum, _previous.PeakMax),
+                _joinsPerMinute,
+                _leavesPerMinute,
+                Percentile(_samples, 50),
+                Percentile(_samples, 95),
+                _samples.Count);
+        }
+
+        private readonly record struct Period(long ConnectionMs, long PeakSum, long PeakMax)
+        {
+            public Period Add(long connectionMs, long peak) => new(ConnectionMs + connectionMs, PeakSum + peak, Math.Max(PeakMax, peak));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using ConnCount.Cluster.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace ConnCount.Cluster;
+
+/// <summary>
+/// Asks every node for its usage report over NATS (scatter-gather on <see cref="NatsSubjects.UsageReport"/>)
+/// and sums the answers with <see cref="UsageAggregator"/>. Like <see cref="ClusterStatsClient"/>, a gather
+/// ends when every node in the <see cref="NodeDirectory"/> has answered, or at
+/// <see cref="ClusterOptions.GatherTimeout"/>; callers asking the same query while one runs share it.
+/// </summary>
+/// <remarks>In a file with the usage prefix only because of who owns which files.</remarks>
+public sealed class ClusterUsageClient(
+    INatsConnection nats,
+    NodeDirectory directory,
+    IOptions<ClusterOptions> options,
+    TimeProvider time,
+    ILogger<ClusterUsageClient> logger)
+{
+    private static readonly NatsJsonContextSerializer<UsageReportRequest> RequestSerializer = new(ClusterJsonContext.Default);
+    private static readonly NatsJsonContextSerializer<UsageReport> ReplySerializer = new(ClusterJsonContext.Default);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<UsageQuery, Task<UsageStats>> _inFlight = [];
+
+    /// <summary>The cluster's usage for <paramref name="query"/>; joins a gather of the same query already under way.</summary>
+    /// <exception cref="ClusterUnavailableException">NATS is not connected.</exception>
+    public Task<UsageStats> GetAsync(UsageQuery query, CancellationToken cancellationToken = default)
+    {
+        Task<UsageStats>? gather;
+        lock (_gate)
+        {
+            if (!_inFlight.TryGetValue(query, out gather))
+            {
+                _inFlight[query] = gather = GatherSharedAsync(query);
+            }
+        }
+
+        return gather.WaitAsync(cancellationToken);
+    }
+
+    private async Task<UsageStats> GatherSharedAsync(UsageQuery query)
+    {
+        // Leave the lock before any work so the finally below never runs ahead of the assignment.
+        await Task.Yield();
+        try
+        {
+            var expected = directory.Snapshot();
+            var (replies, _) = await ScatterGather.GatherAsync(
+                nats, NatsSubjects.UsageReport, query.ToRequest(), RequestSerializer, ReplySerializer, expected, r => r.Node, options.Value.GatherTimeout, logger);
+            return UsageAggregator.Aggregate(replies, expected, query.Limit, time.GetUtcNow());
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _inFlight.Remove(query);
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using ConnCount.Cluster;
+using ConnCount.Cluster.Contracts;
+using ConnCount.SocketNode.Sockets;
+
+namespace ConnCount.SocketNode.Usage;
+
+/// <summary>The channel event <c>get_usage_stats</c>: the cluster's usage, with the default query.</summary>
+public sealed class UsageChannelEvent(ClusterUsageClient usage, ILogger<UsageChannelEvent> logger)
+{
+    /// <summary>The event name a client pushes on any joined topic.</summary>
+    public const string Name = "get_usage_stats";
+
+    public async ValueTask<ChannelReply> HandleAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stats = await usage.GetAsync(UsageQuery.Default, cancellationToken);
+            return ChannelReply.Success(w => JsonSerializer.Serialize(w, stats, ClusterJsonContext.Default.UsageStats));
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            logger.LogWarning("Cluster usage unavailable: {Reason}", ex.Message);
+            return ChannelReply.Failure(ChannelEventHandler.ClusterUnavailable);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using ConnCount.Cluster;
+using ConnCount.Cluster.Contracts;
+
+namespace ConnCount.Tests.Unit;
+
+public class UsageQueryTests
+{
+    [Fact]
+    public void No_values_mean_every_topic_and_the_default_limit()
+    {
+        Assert.True(UsageQuery.TryParse(null, null, out var query, out _));
+        Assert.Equal(new UsageQuery("", UsageQuery.DefaultLimit), query);
+        Assert.True(UsageQuery.TryParse("room:", "25", out query, out _));
+        Assert.Equal(new UsageQuery("room:", 25), query);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("1001")]
+    [InlineData("abc")]
+    [InlineData("1.5")]
+    public void A_limit_outside_1_to_1000_is_an_error_on_limit(string limit)
+    {
+        Assert.False(UsageQuery.TryParse(null, limit, out _, out var errors));
+        Assert.Equal(["limit"], errors.Keys);
+    }
+
+    [Fact]
+    public void A_prefix_over_256_characters_is_an_error_on_prefix()
+    {
+        Assert.False(UsageQuery.TryParse(new string('p', 257), null, out _, out var errors));
+        Assert.Equal(["prefix"], errors.Keys);
+    }
+
+    [Fact]
+    public void Nodes_clamp_what_a_request_asks_for()
+    {
+        Assert.Equal(UsageQuery.Default, UsageQuery.From(null));
+        Assert.Equal(new UsageQuery("", 1), UsageQuery.From(new UsageReportRequest(Limit: -5)));
+        Assert.Equal(new UsageQuery("a", UsageQuery.MaxLimit), UsageQuery.From(new UsageReportRequest("a", 1_000_000)));
+    }
+}
