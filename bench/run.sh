@@ -150,7 +150,7 @@ http_body() {
 # scenario does not run while the nodes are still ending thousands of aborted sockets.
 drained_cluster() {
   printf '{"replies_settled":true,"ledger":{"topics":{}},"counters":{"open_sockets":0}}\n' >"$OUT/empty-ledger.json"
-  dotnet "$GB" verify --url "$1" --nodes "$2" --duration 120s --ledger "$OUT/empty-ledger.json" >>"$CC_LOGS/drain.log" 2>&1 \
+  dotnet "$GB" verify --api-key "$CC_API_KEY" --url "$1" --nodes "$2" --duration 120s --ledger "$OUT/empty-ledger.json" >>"$CC_LOGS/drain.log" 2>&1 \
     || cc_log "the cluster did not drain in 120 s"
 }
 
@@ -239,7 +239,7 @@ if wants node; then
     sleep 15
     mem+=("$(rss_per_socket "$pid" "$before" "$HOLD_OPEN")")
     FIG[node_open]=$HOLD_OPEN
-    if dotnet "$GB" verify --url "http://127.0.0.1:$api/api/stats" --nodes 1 --duration 20s \
+    if dotnet "$GB" verify --api-key "$CC_API_KEY" --url "http://127.0.0.1:$api/api/stats" --nodes 1 --duration 20s \
         --ledger "$OUT/node-hold-$run-1.json,$OUT/node-hold-$run-2.json" >"$CC_LOGS/node-verify-$run.log" 2>&1; then
       exact=$((exact + 1))
     fi
@@ -286,7 +286,7 @@ if wants cluster || wants ten || wants churn; then
       dotnet "$GB" nats --nats "nats://127.0.0.1:$nats" --nodes "$nodes" --iterations 2000 --warmup 300 --json "$OUT/$prefix-nats-$run.json" >>"$CC_LOGS/$prefix.log" 2>&1 || true
       gp50+=("$(jqf '.latency.p50_ms' "$OUT/$prefix-nats-$run.json")"); gp99+=("$(jqf '.latency.p99_ms' "$OUT/$prefix-nats-$run.json")")
       if [ "${3:-http}" = http ]; then
-        dotnet "$GB" http --url "$STATS" --nodes "$nodes" --iterations 2000 --warmup 300 --json "$OUT/$prefix-http-$run.json" >>"$CC_LOGS/$prefix.log" 2>&1 || true
+        dotnet "$GB" http --api-key "$CC_API_KEY" --url "$STATS" --nodes "$nodes" --iterations 2000 --warmup 300 --json "$OUT/$prefix-http-$run.json" >>"$CC_LOGS/$prefix.log" 2>&1 || true
         hp50+=("$(jqf '.latency.p50_ms' "$OUT/$prefix-http-$run.json")"); hp99+=("$(jqf '.latency.p99_ms' "$OUT/$prefix-http-$run.json")")
       fi
     done
@@ -301,7 +301,7 @@ if wants cluster || wants ten || wants churn; then
     rps=(); gathers=(); burst=()
     for run in $(seq 1 "$RUNS"); do
       cc_log "3 nodes idle: 1,000 pollers, run $run"
-      dotnet "$GB" pollers --url "$STATS" --nats "nats://127.0.0.1:$nats" --nodes 3 --pollers 1000 --duration 10s --timeout 10s \
+      dotnet "$GB" pollers --api-key "$CC_API_KEY" --url "$STATS" --nats "nats://127.0.0.1:$nats" --nodes 3 --pollers 1000 --duration 10s --timeout 10s \
         --json "$OUT/pollers-$run.json" >>"$CC_LOGS/pollers.log" 2>&1 || true
       rps+=("$(jqf '.pollers.requests_per_second' "$OUT/pollers-$run.json")")
       gathers+=("$(jqf '.pollers.requests_per_gather' "$OUT/pollers-$run.json")")
@@ -315,7 +315,7 @@ if wants cluster || wants ten || wants churn; then
     hold_sockets "cluster-hold" "$HOLD_CLUSTER" "$URLS" 3 phoenix
     FIG[cluster_open]=$HOLD_OPEN
     FIG[cluster_exact]=missed
-    if dotnet "$GB" verify --url "$STATS" --nodes 3 --duration 30s \
+    if dotnet "$GB" verify --api-key "$CC_API_KEY" --url "$STATS" --nodes 3 --duration 30s \
         --ledger "$OUT/cluster-hold-1.json,$OUT/cluster-hold-2.json,$OUT/cluster-hold-3.json" >"$CC_LOGS/cluster-verify.log" 2>&1; then
       FIG[cluster_exact]=exact
     fi
@@ -348,7 +348,7 @@ if wants cluster || wants ten || wants churn; then
     LOADS[churn]=$(load_now)
     cc_log "churn: $CHURN_EVENTS random join/leave/close/abort events over 3 nodes"
     rm -f "$OUT/churn.done"
-    dotnet "$GB" watch --url "$STATS" --duration 3600s --stop-file "$OUT/churn.done" >"$CC_LOGS/churn-watch.log" 2>&1 &
+    dotnet "$GB" watch --api-key "$CC_API_KEY" --url "$STATS" --duration 3600s --stop-file "$OUT/churn.done" >"$CC_LOGS/churn-watch.log" 2>&1 &
     watch_pid=$!; CC_PIDS+=("$watch_pid")
     rm -f "$OUT/churn.json"
     url_args=()
@@ -358,7 +358,7 @@ if wants cluster || wants ten || wants churn; then
     churn_pid=$!; CC_PIDS+=("$churn_pid")
     cc_wait_file "$OUT/churn.json" 3000 "$churn_pid"
     FIG[churn_exact]=missed
-    if dotnet "$GB" verify --url "$STATS" --nodes 3 --duration 30s --ledger "$OUT/churn.json" >"$CC_LOGS/churn-verify.log" 2>&1; then
+    if dotnet "$GB" verify --api-key "$CC_API_KEY" --url "$STATS" --nodes 3 --duration 30s --ledger "$OUT/churn.json" >"$CC_LOGS/churn-verify.log" 2>&1; then
       FIG[churn_exact]=exact
     fi
     cat "$CC_LOGS/churn-verify.log" >&2

@@ -51,19 +51,19 @@ cc_spawn loadgen-hold dotnet "$LG" hold "${URLS[@]}" --sockets 300 --topics 20 -
   --duration 1s --linger 120s --progress 0 --timeout 10s --json "$CC_LOGS/hold.json"
 HOLD=$CC_LAST_PID
 cc_wait_file "$CC_LOGS/hold.json" 60 "$HOLD" || fail "the hold wrote no report"
-timeout 60 dotnet "$GB" verify --url "$STATS" --nodes 2 --duration 20s --ledger "$CC_LOGS/hold.json" \
+timeout 60 dotnet "$GB" verify --api-key "$CC_API_KEY" --url "$STATS" --nodes 2 --duration 20s --ledger "$CC_LOGS/hold.json" \
   || fail "held counts differ from the LoadGen ledger"
 cc_stop "$HOLD"
 
 # 2. Churn, with a watcher for negative counts.
 cc_log "smoke: churning 5,000 events over 200 sockets"
-cc_spawn watch dotnet "$GB" watch --url "$STATS" --duration 90s --stop-file "$CC_LOGS/churn.done"
+cc_spawn watch dotnet "$GB" watch --api-key "$CC_API_KEY" --url "$STATS" --duration 90s --stop-file "$CC_LOGS/churn.done"
 WATCH=$CC_LAST_PID
 cc_spawn loadgen-churn dotnet "$LG" churn "${URLS[@]}" --sockets 200 --topics 30 --joins-per-socket 2 \
   --events 5000 --concurrency 16 --linger 120s --progress 0 --timeout 10s --json "$CC_LOGS/churn.json"
 CHURN=$CC_LAST_PID
 cc_wait_file "$CC_LOGS/churn.json" 80 "$CHURN" || fail "the churn wrote no report"
-timeout 60 dotnet "$GB" verify --url "$STATS" --nodes 2 --duration 20s --ledger "$CC_LOGS/churn.json" \
+timeout 60 dotnet "$GB" verify --api-key "$CC_API_KEY" --url "$STATS" --nodes 2 --duration 20s --ledger "$CC_LOGS/churn.json" \
   || fail "counts after the churn differ from the LoadGen ledger"
 touch "$CC_LOGS/churn.done"
 wait "$WATCH" || fail "a negative count was seen during the churn"

@@ -80,22 +80,26 @@ CC_NODE_ENV=(
   "ConnCount__RateLimits__JoinsPerSecondPerSocket=1000000"
 )
 
+# Services run as in production (no developer exception page, no Development defaults); the StatsApi then
+# needs a key, made up per run and sent by every client here.
+CC_API_KEY="${CC_API_KEY:-bench-$RANDOM$RANDOM$RANDOM$RANDOM}"
+
 # cc_start_node DLL NATS_PORT ID PORT [ENV=VALUE...]: starts a socket node and waits until it is healthy.
 cc_start_node() {
   local dll=$1 nats=$2 id=$3 port=$4; shift 4
   cc_spawn "node-$id" env "ConnectionStrings__nats=nats://127.0.0.1:$nats" "ConnCount__Node__Id=$id" \
-    "ASPNETCORE_ENVIRONMENT=Development" "Logging__LogLevel__Default=Warning" "${CC_NODE_ENV[@]}" "$@" \
+    "ASPNETCORE_ENVIRONMENT=Production" "Logging__LogLevel__Default=Warning" "${CC_NODE_ENV[@]}" "$@" \
     dotnet "$dll" --urls "http://127.0.0.1:$port"
   local pid=$CC_LAST_PID
   cc_wait_http /health "$port" 60 "$pid" || { tail -20 "$CC_LOGS/node-$id.log" >&2; return 1; }
   CC_LAST_PID=$pid
 }
 
-# cc_start_api DLL NATS_PORT PORT [ENV=VALUE...]: starts the StatsApi (Development: no API key needed).
+# cc_start_api DLL NATS_PORT PORT [ENV=VALUE...]: starts the StatsApi with the key $CC_API_KEY.
 cc_start_api() {
   local dll=$1 nats=$2 port=$3; shift 3
-  cc_spawn "api-$port" env "ConnectionStrings__nats=nats://127.0.0.1:$nats" "ASPNETCORE_ENVIRONMENT=Development" \
-    "Logging__LogLevel__Default=Warning" "$@" dotnet "$dll" --urls "http://127.0.0.1:$port"
+  cc_spawn "api-$port" env "ConnectionStrings__nats=nats://127.0.0.1:$nats" "ASPNETCORE_ENVIRONMENT=Production" \
+    "ConnCount__Api__Key=$CC_API_KEY" "Logging__LogLevel__Default=Warning" "$@" dotnet "$dll" --urls "http://127.0.0.1:$port"
   local pid=$CC_LAST_PID
   cc_wait_http /health "$port" 60 "$pid" || { tail -20 "$CC_LOGS/api-$port.log" >&2; return 1; }
   CC_LAST_PID=$pid
