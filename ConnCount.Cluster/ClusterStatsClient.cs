@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ConnCount.Cluster.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -56,54 +55,16 @@ public sealed class ClusterStatsClient(
 
     private async Task<ClusterStats> GatherAsync()
     {
-        if (nats.ConnectionState != NatsConnectionState.Open)
-        {
-            throw new ClusterUnavailableException($"NATS is not connected (state {nats.ConnectionState}).");
-        }
-
-        var started = Stopwatch.GetTimestamp();
         var expected = directory.Snapshot();
-        var waitingFor = expected.Select(n => n.Node).ToHashSet(StringComparer.Ordinal);
-        var replies = new List<NodeStats>(expected.Count);
-        var timeout = options.Value.GatherTimeout;
-
-        using var deadline = new CancellationTokenSource(timeout);
-        try
+        var (replies, elapsed) = await ScatterGather.GatherAsync(
+            nats, NatsSubjects.Stats, (object?)null, null, ReplySerializer, expected, s => s.Node, options.Value.GatherTimeout, logger);
+        foreach (var reply in replies)
         {
-            var replyOpts = new NatsSubOpts { Timeout = timeout };
-            await foreach (var msg in nats.RequestManyAsync<object?, NodeStats>(
-                NatsSubjects.Stats, data: null, replySerializer: ReplySerializer, replyOpts: replyOpts, cancellationToken: deadline.Token))
-            {
-                if (msg.Data is not { Node.Length: > 0 } stats)
-                {
-                    logger.LogWarning("Ignored a malformed stats reply: {Error}", msg.Error?.Message);
-                    continue;
-                }
-
-                replies.Add(stats);
-                directory.Observe(stats);
-                waitingFor.Remove(stats.Node);
-                if (waitingFor.Count == 0 && expected.Count > 0)
-                {
-                    break;
-                }
-            }
-        }
-        catch (NatsNoRespondersException)
-        {
-            // Nobody subscribed: a cluster of zero nodes is an answer, not an error.
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            // The timeout ends a gather that still waits for someone; the replies so far stand.
-        }
-        catch (NatsException ex)
-        {
-            throw new ClusterUnavailableException("NATS failed during the gather.", ex);
+            directory.Observe(reply);
         }
 
         var result = ClusterAggregator.Aggregate(replies, expected, time.GetUtcNow());
-        ClusterMetrics.RecordGather(Stopwatch.GetElapsedTime(started), result.MissingNodes.Count);
+        ClusterMetrics.RecordGather(elapsed, result.MissingNodes.Count);
         return result;
     }
 }

@@ -7,10 +7,8 @@ namespace ConnCount.Cluster;
 /// <summary>
 /// One scatter-gather round over NATS, for any request and reply type: publishes once, collects replies
 /// until every expected node has answered, or the timeout. Zero responders is an answer (no replies); a
-/// NATS failure is <see cref="ClusterUnavailableException"/>. The usage gather uses it; the stats gather in
-/// <see cref="ClusterStatsClient"/> has the same loop and can move onto it.
+/// NATS failure is <see cref="ClusterUnavailableException"/>. Both the stats and the usage gathers use it.
 /// </summary>
-/// <remarks>In a file with the usage prefix only because of who owns which files; <c>ScatterGather.cs</c> is its natural home.</remarks>
 internal static class ScatterGather
 {
     /// <summary>Gathers the replies; a node that answers twice is in the list twice (aggregators keep its last).</summary>
