@@ -22,7 +22,8 @@ set -euo pipefail
 
 RUNS=3
 BUILD=1
-ONLY="micro,baseline,node,cluster,ten,churn"
+ALL="micro,baseline,node,cluster,ten,churn"
+ONLY=$ALL
 OUT=""
 UPDATE_DOCS=0
 CHURN_EVENTS=1000000
@@ -217,7 +218,7 @@ if wants baseline; then
   FIG[baseline_mem]=$(median "${mem[@]}")
   FIG[baseline_cc]=$(median "${cyc[@]}")
   note_cmd "dotnet $BASE --urls http://127.0.0.1:PORT --report-interval-seconds 0"
-  note_cmd "dotnet $LG hold --url ws://127.0.0.1:PORT/socket/websocket --sockets $((HOLD_ONE / 2)) --protocol none --source-ips 127.0.1.1 --duration 1s --linger 1800s --json F   (x2 processes; RSS from /proc before and 5 s after)"
+  note_cmd "dotnet $LG hold --url ws://127.0.0.1:PORT/socket/websocket --sockets $((HOLD_ONE / 2)) --protocol none --source-ips 127.0.1.1 --duration 1s --linger 1800s --json F   (x2 processes; RSS from /proc after a 500-socket warm-up and 15 s after the ramp)"
   note_cmd "dotnet $LG connect-close --url ws://127.0.0.1:PORT/socket/websocket --concurrency 32 --duration 10s --source-ips 127.0.11.1-8"
 fi
 
@@ -259,7 +260,8 @@ if wants node; then
   FIG[node_pairs]=$(median "${pairs[@]}")
   FIG[node_exact]="$exact/$RUNS"
   cc_stop "$api_pid" "$nats_pid"
-  note_cmd "dotnet $NODE --urls http://127.0.0.1:PORT   (env: ConnectionStrings__nats, ConnCount__Node__Id, ${CC_NODE_ENV[*]})"
+  note_cmd "dotnet $NODE --urls http://127.0.0.1:PORT   (env: ConnectionStrings__nats, ConnCount__Node__Id, ASPNETCORE_ENVIRONMENT=Production, ${CC_NODE_ENV[*]})"
+  note_cmd "dotnet $API --urls http://127.0.0.1:API   (env: ConnectionStrings__nats, ASPNETCORE_ENVIRONMENT=Production, ConnCount__Api__Key=KEY; every GatherBench call below except nats also passes --api-key KEY)"
   note_cmd "dotnet $LG hold --url ws://127.0.0.1:PORT/socket/websocket --sockets $((HOLD_ONE / 2)) --topics 100 --joins-per-socket 1 --source-ips 127.0.2.1 --duration 1s --linger 1800s --json F   (x2 processes)"
   note_cmd "dotnet $GB verify --url http://127.0.0.1:API/api/stats --nodes 1 --ledger F1,F2"
   note_cmd "dotnet $LG cycle --url ws://127.0.0.1:PORT/socket/websocket --concurrency 32 --duration 10s --topics 100 --source-ips 127.0.12.1-8"
@@ -381,7 +383,7 @@ g() { printf '%s' "${FIG[$1]:-n/a}"; }
 REPORT="$OUT/results.md"
 {
   echo "<!-- written by bench/run.sh -->"
-  echo "Run $STAMP (UTC) with \`bash bench/run.sh --runs $RUNS${ONLY:+ --only $ONLY}\`: medians of $RUNS runs unless noted."
+  echo "Run $STAMP (UTC) with \`bash bench/run.sh --runs $RUNS$([ "$ONLY" = "$ALL" ] || printf ' --only %s' "$ONLY")\`: medians of $RUNS runs unless noted."
   echo
   echo "Machine: $MACHINE. Load average (1/5/15 min) at start $LOAD_START, at end $LOAD_END;"
   printf 'per scenario at its start:'
