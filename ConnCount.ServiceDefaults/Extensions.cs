@@ -61,10 +61,12 @@ public static class Extensions
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(o =>
-                    // Health probes and scrapes would drown the traces that matter.
+                    // Health probes and scrapes would drown the traces that matter. A WebSocket upgrade is not
+                    // traced either: its span would stay open, holding its tags, for the socket's whole life.
                     o.Filter = context => !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
+                        && !context.Request.Path.StartsWithSegments(MetricsEndpointPath)
+                        && !context.WebSockets.IsWebSocketRequest)
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

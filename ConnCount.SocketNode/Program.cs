@@ -10,8 +10,9 @@ builder.AddSocketNode();
 
 var app = builder.Build();
 
-app.UseWebSockets();
-app.UseRateLimiter();
+// No WebSocket-level ping: the Phoenix heartbeat and the idle timeout already find dead peers, and a
+// keep-alive timer per socket would cost memory on every idle connection.
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
 app.MapDefaultEndpoints();
 app.MapPhoenixSocket();
 app.MapDrain();

@@ -1,7 +1,3 @@
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
-
 namespace ConnCount.SocketNode.Protection;
 
 /// <summary>Registers limits, rate limits, join authorization and the upgrade gate.</summary>
@@ -28,25 +24,6 @@ public static class ProtectionServiceCollectionExtensions
         builder.Services.AddSingleton<ClusterLimits>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterLimits>());
 
-        builder.Services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(UpgradeGate.PerIpPolicy, context =>
-            {
-                var rates = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-                var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-                return RateLimitPartition.GetTokenBucketLimiter(ip, _ => UpgradeGate.Bucket(rates.ConnectionsPerSecondPerIp));
-            });
-            limiter.OnRejected = async (rejected, cancellationToken) =>
-            {
-                rejected.HttpContext.RequestServices.GetRequiredService<Node.SocketNodeMetrics>().Refused("ip_rate");
-                rejected.HttpContext.Response.Headers.RetryAfter = "1";
-                await TypedResults.Problem(
-                    title: "Too many new connections from this address",
-                    detail: "Retry shortly.",
-                    statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(rejected.HttpContext);
-            };
-        });
         return builder;
     }
 }

@@ -7,14 +7,16 @@ namespace ConnCount.SocketNode.Protection;
 
 /// <summary>
 /// Decides, before anything is allocated for a client, whether a WebSocket upgrade may proceed: origin
-/// allow-list (403), node-wide connection rate (429) and the node's socket capacity (503). The per-IP
-/// rate is the endpoint's ASP.NET Core rate-limiting policy (<see cref="PerIpPolicy"/>).
+/// allow-list (403), connection rate per client IP (429), draining (503), node-wide connection rate (429)
+/// and the node's socket capacity (503).
 /// </summary>
+/// <remarks>
+/// The per-IP rate is a partitioned token bucket taken here, once, rather than ASP.NET Core's rate-limiting
+/// middleware on the endpoint: the middleware awaits the whole request, so for a WebSocket it would hold
+/// its state for the socket's lifetime. Idle per-IP buckets are dropped by the partitioned limiter.
+/// </remarks>
 public sealed class UpgradeGate : IDisposable
 {
-    /// <summary>Name of the per-IP rate-limiting policy on the socket endpoint.</summary>
-    public const string PerIpPolicy = "socket-upgrades-per-ip";
-
     private readonly ConnectionRegistry _registry;
     private readonly NodeState _state;
     private readonly SocketNodeMetrics _metrics;
@@ -22,6 +24,7 @@ public sealed class UpgradeGate : IDisposable
     private readonly AuthOptions _auth;
     private readonly bool _anyOriginByDefault;
     private readonly TokenBucketRateLimiter _perNode;
+    private readonly PartitionedRateLimiter<string> _perIp;
 
     public UpgradeGate(
         ConnectionRegistry registry,
@@ -39,6 +42,8 @@ public sealed class UpgradeGate : IDisposable
         _auth = auth.Value;
         _anyOriginByDefault = environment.IsDevelopment();
         _perNode = new TokenBucketRateLimiter(Bucket(rates.Value.ConnectionsPerSecondPerNode));
+        var perIp = Bucket(rates.Value.ConnectionsPerSecondPerIp);
+        _perIp = PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetTokenBucketLimiter(ip, _ => perIp));
     }
 
     /// <summary>A token bucket of <paramref name="perSecond"/> tokens, refilled by that many every second (a burst of one second's worth).</summary>
@@ -62,6 +67,19 @@ public sealed class UpgradeGate : IDisposable
                 title: "Origin not allowed",
                 detail: $"Origin '{origin}' is not in ConnCount:Auth:AllowedOrigins.",
                 statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        using (var ipLease = _perIp.AttemptAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown"))
+        {
+            if (!ipLease.IsAcquired)
+            {
+                _metrics.Refused("ip_rate");
+                context.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(
+                    title: "Too many new connections from this address",
+                    detail: "Retry shortly.",
+                    statusCode: StatusCodes.Status429TooManyRequests);
+            }
         }
 
         if (_state.Draining)
@@ -103,5 +121,9 @@ public sealed class UpgradeGate : IDisposable
             ? _anyOriginByDefault
             : _auth.AllowedOrigins.Any(o => o == "*" || string.Equals(o.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
 
-    public void Dispose() => _perNode.Dispose();
+    public void Dispose()
+    {
+        _perNode.Dispose();
+        _perIp.Dispose();
+    }
 }

@@ -28,23 +28,27 @@ public sealed class PhoenixSession
 
     private const int InitialBufferBytes = 4096;
 
+    /// <summary>A thread's frame scratch buffer is dropped rather than kept once a frame grew it past this.</summary>
+    private const int MaxKeptScratchBytes = 64 * 1024;
+
     private static long s_nextId;
 
-    private readonly WebSocket _socket;
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
     private readonly SessionDependencies _deps;
     private readonly SocketNodeOptions _options;
     private readonly string? _socketToken;
     private readonly long _id = Interlocked.Increment(ref s_nextId);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Dictionary<string, Membership> _joined = new(StringComparer.Ordinal);
+    private WebSocket _socket = null!;
+    private SessionMemberships _memberships;
     private long _lastActivity = Environment.TickCount64;
 
-    /// <param name="socket">The accepted WebSocket.</param>
     /// <param name="deps">Node-wide services.</param>
     /// <param name="socketToken">The client's <c>authToken</c>, if it sent one in the sub-protocol header.</param>
-    public PhoenixSession(WebSocket socket, SessionDependencies deps, string? socketToken)
+    public PhoenixSession(SessionDependencies deps, string? socketToken)
     {
-        _socket = socket;
         _deps = deps;
         _options = deps.Options;
         _socketToken = socketToken;
@@ -54,7 +58,7 @@ public sealed class PhoenixSession
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
     /// <summary>Tears the connection down at once; the receive loop then ends the memberships.</summary>
-    public void Abort() => _socket.Abort();
+    public void Abort() => _socket?.Abort();
 
     /// <summary>Starts a close handshake (for example 1001 when the node stops).</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)
@@ -80,12 +84,62 @@ public sealed class PhoenixSession
         }
     }
 
-    /// <summary>Runs until the socket closes, fails or is aborted; then ends every membership it held.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Accepts the upgrade (whose socket slot <see cref="UpgradeGate"/> reserved) and runs the socket until it
+    /// closes, fails or is aborted; then ends every membership it held and releases the slot, once each.
+    /// </summary>
+    /// <remarks>
+    /// One async method for the socket's whole life, the receive loop inline: an idle socket waits in a single
+    /// state machine rather than a chain of them.
+    /// </remarks>
+    public async Task RunAsync(HttpContext context, string? subProtocol)
     {
+        var cancellationToken = context.RequestAborted;
+        var tracked = false;
         try
         {
-            await ReceiveLoopAsync(cancellationToken);
+            _socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol });
+            _deps.Sessions.Add(this);
+            tracked = true;
+            while (true)
+            {
+                // A zero-byte read waits for the next message without holding a buffer per idle socket.
+                var peek = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+                if (peek.MessageType == WebSocketMessageType.Close)
+                {
+                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "", cancellationToken);
+                    return;
+                }
+
+                var message = await ReadMessageAsync(peek, cancellationToken);
+                try
+                {
+                    if (message.Type == WebSocketMessageType.Close)
+                    {
+                        await CloseAsync(WebSocketCloseStatus.NormalClosure, "", cancellationToken);
+                        return;
+                    }
+
+                    Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                    if (message.Length > _options.MaxFrameBytes)
+                    {
+                        await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"message over {_options.MaxFrameBytes} bytes", cancellationToken);
+                        return;
+                    }
+
+                    if (message.Type == WebSocketMessageType.Binary)
+                    {
+                        await CloseAsync(WebSocketCloseStatus.InvalidMessageType, "binary frames are not supported; send JSON text", cancellationToken);
+                        return;
+                    }
+
+                    await HandleMessageAsync(message.Buffer.AsMemory(0, message.Length), cancellationToken);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(message.Buffer);
+                }
+            }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
@@ -93,55 +147,18 @@ public sealed class PhoenixSession
         }
         finally
         {
-            foreach (var (topic, membership) in _joined)
+            while (_memberships.TryTakeAny(out var topic, out var membership))
             {
                 EndMembership(topic, membership);
             }
 
-            _joined.Clear();
-        }
-    }
-
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            // A zero-byte read waits for the next message without holding a buffer per idle socket.
-            var peek = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
-            if (peek.MessageType == WebSocketMessageType.Close)
+            if (tracked)
             {
-                await CloseAsync(WebSocketCloseStatus.NormalClosure, "", cancellationToken);
-                return;
+                _deps.Sessions.Remove(this);
             }
 
-            var message = await ReadMessageAsync(peek, cancellationToken);
-            try
-            {
-                if (message.Type == WebSocketMessageType.Close)
-                {
-                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "", cancellationToken);
-                    return;
-                }
-
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
-                if (message.Length > _options.MaxFrameBytes)
-                {
-                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"message over {_options.MaxFrameBytes} bytes", cancellationToken);
-                    return;
-                }
-
-                if (message.Type == WebSocketMessageType.Binary)
-                {
-                    await CloseAsync(WebSocketCloseStatus.InvalidMessageType, "binary frames are not supported; send JSON text", cancellationToken);
-                    return;
-                }
-
-                await HandleMessageAsync(message.Buffer.AsMemory(0, message.Length), cancellationToken);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(message.Buffer);
-            }
+            _socket?.Dispose();
+            _deps.Registry.SocketClosed();
         }
     }
 
@@ -149,7 +166,7 @@ public sealed class PhoenixSession
     /// Reads one whole message into a rented buffer (the caller returns it), growing the buffer as needed;
     /// stops reading once the message is over the configured maximum.
     /// </summary>
-    private async Task<ReceivedMessage> ReadMessageAsync(ValueWebSocketReceiveResult first, CancellationToken cancellationToken)
+    private async ValueTask<ReceivedMessage> ReadMessageAsync(ValueWebSocketReceiveResult first, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
         var length = 0;
@@ -195,12 +212,14 @@ public sealed class PhoenixSession
             else
             {
                 // Nothing to correlate the answer with: tell the socket as a whole.
-                await SendAsync(w => PhoenixFrameWriter.WritePush(w, null, PhoenixEvents.SocketTopic, PhoenixEvents.Error, p =>
+                var scratch = Scratch();
+                PhoenixFrameWriter.WritePush(scratch, null, PhoenixEvents.SocketTopic, PhoenixEvents.Error, p =>
                 {
                     p.WriteStartObject();
                     p.WriteString("reason"u8, error);
                     p.WriteEndObject();
-                }), cancellationToken);
+                });
+                await SendScratchAsync(scratch, cancellationToken);
             }
 
             return;
@@ -218,7 +237,7 @@ public sealed class PhoenixSession
                 await LeaveAsync(frame, cancellationToken);
                 break;
             default:
-                if (!_joined.ContainsKey(frame.Topic))
+                if (!_memberships.Contains(frame.Topic))
                 {
                     await SendReplyErrorAsync(frame, UnmatchedTopic, cancellationToken);
                     break;
@@ -240,14 +259,14 @@ public sealed class PhoenixSession
 
     private async Task JoinAsync(PhoenixFrame frame, CancellationToken cancellationToken)
     {
-        var rejoin = _joined.TryGetValue(frame.Topic, out var old);
+        var rejoin = _memberships.TryGet(frame.Topic, out var old);
         var refusal = frame switch
         {
             { JoinRef: null } => MissingJoinRef,
             { Topic.Length: 0 } => InvalidTopic,
             { Topic: PhoenixEvents.SocketTopic } => ReservedTopic,
             _ when frame.Topic.Length > _options.MaxTopicLength => TopicTooLong,
-            _ when !rejoin && _joined.Count >= _options.MaxChannelsPerSocket => TooManyChannels,
+            _ when !rejoin && _memberships.Count >= _options.MaxChannelsPerSocket => TooManyChannels,
             _ when !_deps.JoinRate.TryJoin(_id) => JoinRateLimiter.TooManyJoins,
             _ => null,
         };
@@ -270,13 +289,13 @@ public sealed class PhoenixSession
         {
             // A rejoin replaces the old channel without counting twice: close the old join ref, keep the
             // membership (and the tenant it was admitted for).
-            _joined[frame.Topic] = old with { JoinRef = frame.JoinRef! };
+            _memberships.Replace(frame.Topic, old with { JoinRef = frame.JoinRef! });
             if (PresenceHub.IsPresenceTopic(frame.Topic))
             {
                 _deps.Presence.Subscribe(frame.Topic, this, frame.JoinRef!);
             }
 
-            await SendAsync(w => PhoenixFrameWriter.WritePush(w, old.JoinRef, frame.Topic, PhoenixEvents.Close, null), cancellationToken);
+            await SendCloseAsync(old.JoinRef, frame.Topic, cancellationToken);
             await SendOkAsync(frame, null, cancellationToken);
             return;
         }
@@ -290,7 +309,7 @@ public sealed class PhoenixSession
         }
 
         var joinedAt = _deps.Usage.NowMs();
-        _joined.Add(frame.Topic, new Membership(frame.JoinRef!, grant, joinedAt));
+        _memberships.Add(frame.Topic, new Membership(frame.JoinRef!, grant, joinedAt));
         _deps.Registry.Join(frame.Topic);
         _deps.Usage.Joined(frame.Topic, grant.Tenant, joinedAt);
         _deps.Metrics.Joined(frame.Topic);
@@ -305,7 +324,7 @@ public sealed class PhoenixSession
 
     private async Task LeaveAsync(PhoenixFrame frame, CancellationToken cancellationToken)
     {
-        if (!_joined.Remove(frame.Topic, out var membership))
+        if (!_memberships.Remove(frame.Topic, out var membership))
         {
             await SendReplyErrorAsync(frame, UnmatchedTopic, cancellationToken);
             return;
@@ -313,7 +332,7 @@ public sealed class PhoenixSession
 
         EndMembership(frame.Topic, membership);
         await SendOkAsync(frame, null, cancellationToken);
-        await SendAsync(w => PhoenixFrameWriter.WritePush(w, membership.JoinRef, frame.Topic, PhoenixEvents.Close, null), cancellationToken);
+        await SendCloseAsync(membership.JoinRef, frame.Topic, cancellationToken);
     }
 
     /// <summary>The one place a membership is counted down: leave, and the end of the socket.</summary>
@@ -354,32 +373,81 @@ public sealed class PhoenixSession
         return null;
     }
 
-    private Task SendOkAsync(PhoenixFrame frame, Action<Utf8JsonWriter>? response, CancellationToken cancellationToken) =>
-        SendAsync(w => PhoenixFrameWriter.WriteReply(w, frame.JoinRef, frame.Ref, frame.Topic, "ok", response), cancellationToken);
-
-    private Task SendReplyErrorAsync(PhoenixFrame frame, string reason, CancellationToken cancellationToken) =>
-        SendAsync(w => PhoenixFrameWriter.WriteErrorReply(w, frame.JoinRef, frame.Ref, frame.Topic, reason), cancellationToken);
-
-    /// <summary>Sends one text frame; sends from other threads (server pushes) are serialised by a lock.</summary>
-    public async Task SendAsync(Action<ArrayBufferWriter<byte>> write, CancellationToken cancellationToken)
+    private Task SendOkAsync(PhoenixFrame frame, Action<Utf8JsonWriter>? response, CancellationToken cancellationToken)
     {
-        var output = new ArrayBufferWriter<byte>(256);
-        write(output);
-        await _sendLock.WaitAsync(cancellationToken);
+        var scratch = Scratch();
+        PhoenixFrameWriter.WriteReply(scratch, frame.JoinRef, frame.Ref, frame.Topic, "ok", response);
+        return SendScratchAsync(scratch, cancellationToken);
+    }
+
+    private Task SendReplyErrorAsync(PhoenixFrame frame, string reason, CancellationToken cancellationToken)
+    {
+        var scratch = Scratch();
+        PhoenixFrameWriter.WriteErrorReply(scratch, frame.JoinRef, frame.Ref, frame.Topic, reason);
+        return SendScratchAsync(scratch, cancellationToken);
+    }
+
+    /// <summary>Sends <c>phx_close</c> for a channel that ended (leave) or was replaced (rejoin).</summary>
+    private Task SendCloseAsync(string joinRef, string topic, CancellationToken cancellationToken)
+    {
+        var scratch = Scratch();
+        PhoenixFrameWriter.WritePush(scratch, joinRef, topic, PhoenixEvents.Close, null);
+        return SendScratchAsync(scratch, cancellationToken);
+    }
+
+    /// <summary>Sends one text frame written by <paramref name="write"/>; sends from other threads (server pushes) are serialised.</summary>
+    public Task SendAsync(Action<IBufferWriter<byte>> write, CancellationToken cancellationToken)
+    {
+        var scratch = Scratch();
+        write(scratch);
+        return SendScratchAsync(scratch, cancellationToken);
+    }
+
+    /// <summary>This thread's frame buffer, emptied. Frames are written into it synchronously, then copied out to send.</summary>
+    private static ArrayBufferWriter<byte> Scratch()
+    {
+        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(512);
+        scratch.ResetWrittenCount();
+        return scratch;
+    }
+
+    /// <summary>Copies the frame in <paramref name="scratch"/> into a pooled buffer (the send may finish on another thread) and sends it.</summary>
+    private Task SendScratchAsync(ArrayBufferWriter<byte> scratch, CancellationToken cancellationToken)
+    {
+        var length = scratch.WrittenCount;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        scratch.WrittenSpan.CopyTo(buffer);
+        if (scratch.Capacity > MaxKeptScratchBytes)
+        {
+            t_scratch = null;
+        }
+
+        return SendPooledAsync(buffer, length, cancellationToken);
+    }
+
+    private async Task SendPooledAsync(byte[] buffer, int length, CancellationToken cancellationToken)
+    {
         try
         {
-            if (_socket.State == WebSocketState.Open)
+            await _sendLock.WaitAsync(cancellationToken);
+            try
             {
-                await _socket.SendAsync(output.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                if (_socket.State == WebSocketState.Open)
+                {
+                    await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                }
+            }
+            finally
+            {
+                _sendLock.Release();
             }
         }
         finally
         {
-            _sendLock.Release();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
     private readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type);
 
-    private readonly record struct Membership(string JoinRef, JoinGrant Grant, long JoinedAtMs);
 }

@@ -1,6 +1,6 @@
 using System.Text;
-using ConnCount.SocketNode.Counting;
 using ConnCount.SocketNode.Protection;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace ConnCount.SocketNode.Sockets;
 
@@ -15,63 +15,63 @@ public static class PhoenixSocketEndpoint
 
     public static IEndpointRouteBuilder MapPhoenixSocket(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.Map(Path, AcceptAsync).WithName("PhoenixSocket").RequireRateLimiting(UpgradeGate.PerIpPolicy);
+        var gate = endpoints.ServiceProvider.GetRequiredService<UpgradeGate>();
+        var deps = endpoints.ServiceProvider.GetRequiredService<SessionDependencies>();
+        endpoints.Map(Path, context => AcceptAsync(context, gate, deps)).WithName("PhoenixSocket");
         return endpoints;
     }
 
-    private static async Task<IResult> AcceptAsync(
-        HttpContext context,
-        UpgradeGate gate,
-        ConnectionRegistry registry,
-        SessionDependencies deps,
-        SessionTracker sessions)
+    /// <summary>
+    /// Refuses a bad or unwelcome upgrade with a problem response; otherwise hands the request to a
+    /// <see cref="PhoenixSession"/> for the socket's life. Nothing here is awaited, so an open socket holds no
+    /// state of this method.
+    /// </summary>
+    private static Task AcceptAsync(HttpContext context, UpgradeGate gate, SessionDependencies deps)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             return TypedResults.Problem(
                 title: "WebSocket upgrade required",
                 detail: $"Connect with a WebSocket client to {Path}?vsn=2.0.0.",
-                statusCode: StatusCodes.Status400BadRequest);
+                statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
         }
 
-        var vsn = context.Request.Query["vsn"].ToString();
+        var vsn = ReadVsn(context.Request.QueryString);
         if (vsn.Length > 0 && !vsn.StartsWith("2.", StringComparison.Ordinal))
         {
             return TypedResults.Problem(
                 title: "Unsupported protocol version",
                 detail: $"vsn={vsn} is not supported; this server speaks Phoenix Channels 2.0.0 (JSON).",
-                statusCode: StatusCodes.Status400BadRequest);
+                statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
         }
 
         if (gate.TryEnter(context) is { } refusal)
         {
-            return refusal;
+            return refusal.ExecuteAsync(context);
         }
 
-        // From here a socket slot is reserved; it is released exactly once, whatever happens.
-        try
+        // From here a socket slot is reserved; the session releases it exactly once, whatever happens.
+        // The phoenix client asks for the "phoenix" sub-protocol when it sends an auth token in the header.
+        var requested = context.WebSockets.WebSocketRequestedProtocols;
+        var session = new PhoenixSession(deps, ReadAuthToken(requested));
+        return session.RunAsync(context, requested.Contains(SubProtocol) ? SubProtocol : null);
+    }
+
+    /// <summary>
+    /// The <c>vsn</c> query parameter, read from the raw query string: <c>Request.Query</c> would keep a parsed
+    /// collection alive for the socket's whole life.
+    /// </summary>
+    private static string ReadVsn(QueryString query)
+    {
+        foreach (var pair in new QueryStringEnumerable(query.Value))
         {
-            // The phoenix client asks for the "phoenix" sub-protocol when it sends an auth token in the header.
-            var requested = context.WebSockets.WebSocketRequestedProtocols;
-            var subProtocol = requested.Contains(SubProtocol) ? SubProtocol : null;
-            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol });
-            var session = new PhoenixSession(socket, deps, ReadAuthToken(requested));
-            sessions.Add(session);
-            try
+            if (pair.EncodedName.Span.SequenceEqual("vsn"))
             {
-                await session.RunAsync(context.RequestAborted);
+                return pair.DecodeValue().ToString();
             }
-            finally
-            {
-                sessions.Remove(session);
-            }
-        }
-        finally
-        {
-            registry.SocketClosed();
         }
 
-        return TypedResults.Empty;
+        return "";
     }
 
     /// <summary>Decodes the token the phoenix client sends as <c>base64url.bearer.phx.&lt;base64 token&gt;</c>.</summary>

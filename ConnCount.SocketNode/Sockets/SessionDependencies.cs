@@ -16,6 +16,7 @@ public sealed class SessionDependencies(
     PresenceHub presence,
     Usage.UsageLedger usage,
     Events.JoinRateMonitor joinRates,
+    SessionTracker sessions,
     IOptions<SocketNodeOptions> options,
     ILogger<PhoenixSession> logger)
 {
@@ -28,6 +29,7 @@ public sealed class SessionDependencies(
     public PresenceHub Presence => presence;
     public Usage.UsageLedger Usage => usage;
     public Events.JoinRateMonitor JoinRates => joinRates;
+    public SessionTracker Sessions => sessions;
     public SocketNodeOptions Options => options.Value;
     public ILogger Logger => logger;
 }
