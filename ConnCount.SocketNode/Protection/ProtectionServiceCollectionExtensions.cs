@@ -20,7 +20,6 @@ public static class ProtectionServiceCollectionExtensions
 
         builder.Services.AddSingleton<JoinAuthorizer>();
         builder.Services.AddSingleton<UpgradeGate>();
-        builder.Services.AddSingleton<JoinRateLimiter>();
         builder.Services.AddSingleton<ClusterLimits>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterLimits>());
 

@@ -31,18 +31,16 @@ public sealed class PhoenixSession
     /// <summary>A thread's frame scratch buffer is dropped rather than kept once a frame grew it past this.</summary>
     private const int MaxKeptScratchBytes = 64 * 1024;
 
-    private static long s_nextId;
-
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
     private readonly SessionDependencies _deps;
     private readonly SocketNodeOptions _options;
     private readonly string? _socketToken;
-    private readonly long _id = Interlocked.Increment(ref s_nextId);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private WebSocket _socket = null!;
     private SessionMemberships _memberships;
+    private JoinRateBucket _joinRate;
     private long _lastActivity = Environment.TickCount64;
 
     /// <param name="deps">Node-wide services.</param>
@@ -267,7 +265,7 @@ public sealed class PhoenixSession
             { Topic: PhoenixEvents.SocketTopic } => ReservedTopic,
             _ when frame.Topic.Length > _options.MaxTopicLength => TopicTooLong,
             _ when !rejoin && _memberships.Count >= _options.MaxChannelsPerSocket => TooManyChannels,
-            _ when !_deps.JoinRate.TryJoin(_id) => JoinRateLimiter.TooManyJoins,
+            _ when !_joinRate.TryTake(_deps.JoinsPerSecond, Environment.TickCount64) => JoinRateBucket.TooManyJoins,
             _ => null,
         };
 

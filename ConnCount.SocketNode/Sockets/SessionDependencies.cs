@@ -10,7 +10,6 @@ public sealed class SessionDependencies(
     ConnectionRegistry registry,
     ChannelEventHandler events,
     JoinAuthorizer authorizer,
-    JoinRateLimiter joinRate,
     ClusterLimits limits,
     SocketNodeMetrics metrics,
     PresenceHub presence,
@@ -18,12 +17,14 @@ public sealed class SessionDependencies(
     Events.JoinRateMonitor joinRates,
     SessionTracker sessions,
     IOptions<SocketNodeOptions> options,
+    IOptions<RateLimitOptions> rates,
     ILogger<PhoenixSession> logger)
 {
     public ConnectionRegistry Registry => registry;
     public ChannelEventHandler Events => events;
     public JoinAuthorizer Authorizer => authorizer;
-    public JoinRateLimiter JoinRate => joinRate;
+    /// <summary>Joins per second allowed on one socket (<see cref="RateLimitOptions.JoinsPerSecondPerSocket"/>).</summary>
+    public int JoinsPerSecond { get; } = rates.Value.JoinsPerSecondPerSocket;
     public ClusterLimits Limits => limits;
     public SocketNodeMetrics Metrics => metrics;
     public PresenceHub Presence => presence;
