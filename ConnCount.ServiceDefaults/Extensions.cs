@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -66,7 +67,7 @@ public static class Extensions
                     o.Filter = context => !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
                         && !context.Request.Path.StartsWithSegments(MetricsEndpointPath)
-                        && !context.WebSockets.IsWebSocketRequest)
+                        && !IsWebSocketUpgrade(context.Request))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -76,6 +77,13 @@ public static class Extensions
 
         return builder;
     }
+
+    /// <summary>
+    /// An HTTP/1.1 WebSocket upgrade, read from the header: the filter runs before the WebSocket middleware,
+    /// so <c>HttpContext.WebSockets</c> cannot tell yet.
+    /// </summary>
+    private static bool IsWebSocketUpgrade(HttpRequest request) =>
+        string.Equals(request.Headers.Upgrade.ToString(), "websocket", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A liveness check tagged <c>live</c>; readiness checks (NATS) add themselves.</summary>
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
