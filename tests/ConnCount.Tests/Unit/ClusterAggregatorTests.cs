@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 
@@ -82,5 +84,102 @@ public class ClusterAggregatorTests
 
         Assert.Equal(["v"], stats.Topics.Keys);
         Assert.Equal(1, stats.TotalConnections);
+    }
+    [Fact]
+    public void Topics_come_in_ordinal_order_with_each_topics_nodes_in_the_order_they_answered()
+    {
+        var stats = ClusterAggregator.Aggregate(
+            [Node("b", 1, ("room:10", 1), ("room:2", 2), ("Room", 1)), Node("a", 1, ("room:2", 3), ("chat", 4))],
+            [Known("a"), Known("b")],
+            Now);
+
+        Assert.Equal(["Room", "chat", "room:10", "room:2"], stats.Topics.Keys);
+        Assert.Equal(["Room", "chat", "room:10", "room:2"], stats.Topics.Select(t => t.Key));
+        Assert.Equal(["b", "a"], stats.Topics["room:2"].Nodes.Keys);
+        Assert.Equal(2, stats.Topics["room:2"].Nodes["b"]);
+        Assert.Equal(3, stats.Topics["room:2"].Nodes["a"]);
+        Assert.False(stats.Topics["chat"].Nodes.ContainsKey("b"));
+        Assert.False(stats.Topics.ContainsKey("room:3"));
+        Assert.Throws<KeyNotFoundException>(() => stats.Topics["room:3"]);
+        Assert.Equal(["a", "b"], stats.Nodes.Keys);
+    }
+
+    [Fact]
+    public void Aggregation_writes_the_same_json_as_a_plain_fold_over_random_gathers()
+    {
+        var random = new Random(7);
+        for (var round = 0; round < 200; round++)
+        {
+            var nodes = Enumerable.Range(0, random.Next(0, 6)).Select(n => "node-" + n.ToString(CultureInfo.InvariantCulture)).ToArray();
+            var replies = new List<NodeStats>();
+            foreach (var _ in Enumerable.Range(0, random.Next(0, 8)))
+            {
+                if (nodes.Length == 0)
+                {
+                    break;
+                }
+
+                // Some topics at zero or below, and some nodes answering twice, as a node may.
+                var topics = Enumerable.Range(0, random.Next(0, 40))
+                    .Select(t => "room:" + random.Next(0, 60).ToString(CultureInfo.InvariantCulture))
+                    .Distinct()
+                    .ToDictionary(t => t, _ => (long)random.Next(-2, 50));
+                replies.Add(new NodeStats(nodes[random.Next(nodes.Length)], Started, topics.Values.Sum(), random.Next(0, 100), topics, random.Next(4) == 0));
+            }
+
+            var expected = nodes.Where(_ => random.Next(3) > 0).Append("gone").Select(n => Known(n, total: 5)).ToList();
+
+            var actual = ClusterAggregator.Aggregate(replies, expected, Now);
+
+            Assert.Equal(Json(PlainFold(replies, expected, Now)), Json(actual));
+        }
+    }
+
+    private static string Json(ClusterStats stats) => JsonSerializer.Serialize(stats, ClusterJsonContext.Default.ClusterStats);
+
+    // The aggregation as first written: a dictionary per topic, sorted maps, no presizing.
+    private static ClusterStats PlainFold(IEnumerable<NodeStats> replies, IEnumerable<KnownNode> expected, DateTimeOffset gatheredAt)
+    {
+        var byNode = new Dictionary<string, NodeStats>(StringComparer.Ordinal);
+        foreach (var reply in replies)
+        {
+            byNode[reply.Node] = reply;
+        }
+
+        var topicNodes = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
+        var nodes = new SortedDictionary<string, NodeSummary>(StringComparer.Ordinal);
+        long totalConnections = 0, totalSockets = 0;
+        foreach (var (node, stats) in byNode)
+        {
+            long nodeTotal = 0;
+            foreach (var (topic, count) in stats.Connections.Where(c => c.Value > 0))
+            {
+                if (!topicNodes.TryGetValue(topic, out var perNode))
+                {
+                    topicNodes[topic] = perNode = new Dictionary<string, long>(StringComparer.Ordinal);
+                }
+
+                perNode[node] = count;
+                nodeTotal += count;
+            }
+
+            totalConnections += nodeTotal;
+            totalSockets += stats.Sockets;
+            nodes[node] = new NodeSummary(nodeTotal, stats.Sockets, stats.StartedAt, gatheredAt, stats.Draining);
+        }
+
+        var topics = new SortedDictionary<string, TopicStats>(StringComparer.Ordinal);
+        foreach (var (topic, perNode) in topicNodes)
+        {
+            topics[topic] = new TopicStats(perNode.Values.Sum(), perNode);
+        }
+
+        var stale = new SortedDictionary<string, NodeSummary>(StringComparer.Ordinal);
+        foreach (var known in expected.Where(k => !byNode.ContainsKey(k.Node)))
+        {
+            stale.TryAdd(known.Node, new NodeSummary(known.Total, known.Sockets, known.StartedAt, known.LastSeen));
+        }
+
+        return new ClusterStats(totalConnections, totalSockets, byNode.Count, topics, nodes, stale.Count > 0, [.. stale.Keys], stale, gatheredAt);
     }
 }
