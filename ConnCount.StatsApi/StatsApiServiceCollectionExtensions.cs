@@ -14,6 +14,7 @@ public static class StatsApiServiceCollectionExtensions
         // First, so a keyless production start fails before anything else starts.
         builder.AddApiKeyAuthentication();
         builder.Services.AddClusterStats(builder.Configuration);
+        builder.Services.AddSingleton<ClusterStatsJson>();
         builder.Services.AddClusterThresholds(builder.Configuration);
         builder.Services.AddOptions<ScaleOptions>()
             .Bind(builder.Configuration.GetSection(ScaleOptions.SectionName))

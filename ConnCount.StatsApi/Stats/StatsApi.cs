@@ -61,9 +61,10 @@ public static class StatsApi
         return TypedResults.Ok(await usage.GetAsync(query, cancellationToken));
     }
 
-    public static async Task<Results<Ok<ClusterStats>, ValidationProblem>> GetClusterAsync(
+    public static async Task<Results<JsonBytesResult<ClusterStats>, ValidationProblem>> GetClusterAsync(
         [Description("Keep only the N topics with the most connections (1 to 10,000); totals still count every topic.")] string? top,
         ClusterStatsClient cluster,
+        ClusterStatsJson json,
         HttpResponse response,
         CancellationToken cancellationToken)
     {
@@ -76,12 +77,9 @@ public static class StatsApi
 
         var stats = await cluster.GetAsync(cancellationToken);
         response.Headers[TotalTopicsHeader] = stats.Topics.Count.ToString(CultureInfo.InvariantCulture);
-        if (keep is { } n && stats.Topics.Count > n)
-        {
-            stats = stats with { Topics = TopicRanking.Top(stats.Topics, n) };
-        }
 
-        return TypedResults.Ok(stats);
+        // Requests that shared the gather share its bytes too: the result is written once, not once per request.
+        return new JsonBytesResult<ClusterStats>(json.Get(stats, keep));
     }
 
     public static async Task<Results<Ok<TopicListView>, ValidationProblem>> ListTopicsAsync(
