@@ -307,8 +307,7 @@ public sealed class PhoenixSession
         }
 
         var joinedAt = _deps.Usage.NowMs();
-        _memberships.Add(frame.Topic, new Membership(frame.JoinRef!, grant, joinedAt));
-        _deps.Registry.Join(frame.Topic);
+        _memberships.Add(frame.Topic, new Membership(frame.JoinRef!, grant, joinedAt, _deps.Registry.Join(frame.Topic)));
         _deps.Usage.Joined(frame.Topic, grant.Tenant, joinedAt);
         _deps.Metrics.Joined(frame.Topic);
         _deps.JoinRates.RecordJoin(frame.Topic);
@@ -341,7 +340,7 @@ public sealed class PhoenixSession
             _deps.Presence.Unsubscribe(topic, this);
         }
 
-        _deps.Registry.Leave(topic);
+        _deps.Registry.Leave(membership.Counted);
         _deps.Limits.Release(topic, membership.Grant);
         _deps.Usage.Left(topic, membership.Grant.Tenant, membership.JoinedAtMs, _deps.Usage.NowMs());
         _deps.Metrics.Left(topic);

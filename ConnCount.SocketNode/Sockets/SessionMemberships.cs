@@ -1,9 +1,10 @@
+using ConnCount.SocketNode.Counting;
 using ConnCount.SocketNode.Protection;
 
 namespace ConnCount.SocketNode.Sockets;
 
-/// <summary>One joined channel of a session: its join ref, what it was admitted for, and when.</summary>
-internal readonly record struct Membership(string JoinRef, JoinGrant Grant, long JoinedAtMs);
+/// <summary>One joined channel of a session: its join ref, what it was admitted for, when, and its place in the registry's count.</summary>
+internal readonly record struct Membership(string JoinRef, JoinGrant Grant, long JoinedAtMs, TopicMembership Counted);
 
 /// <summary>
 /// The topics one session has joined. Most sockets join a single topic, so the first membership is held
