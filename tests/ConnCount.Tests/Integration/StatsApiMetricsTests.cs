@@ -55,6 +55,33 @@ public class StatsApiMetricsTests
         Assert.Contains("http_server_request_duration_seconds", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Concurrent_requests_share_gathers_and_all_get_the_counts()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var node = await cluster.StartNodeAsync("node-a");
+        await cluster.StartNodeAsync("node-b");
+        var api = await cluster.StartApiAsync(new() { ["ConnCount__Api__Key"] = Key });
+        api.DefaultRequestHeaders.Add("X-Api-Key", Key);
+        await using var client = await PhoenixTestClient.ConnectAsync(Ws(node));
+        await client.JoinAsync("room:shared");
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == 2 && s.GetProperty("total_connections").GetInt64() == 1);
+
+        using var scraper = new HttpClient { BaseAddress = api.BaseAddress };
+        var gathersBefore = Sample(await ScrapeAsync(scraper), "conncount_gather_duration_seconds_count") ?? 0;
+        const int Requests = 200;
+        var bodies = await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ => api.GetStringAsync("/api/stats")));
+        // The exporter caches a scrape for a moment: wait for one taken after the burst.
+        var after = await Eventually.MatchAsync(
+            () => ScrapeAsync(scraper),
+            t => Sample(t, "conncount_gather_duration_seconds_count") > gathersBefore,
+            because: "the scrape shows the burst's gathers");
+        var gathers = Sample(after, "conncount_gather_duration_seconds_count")!.Value - gathersBefore;
+
+        Assert.All(bodies, b => Assert.Contains("\"total_connections\":1,", b, StringComparison.Ordinal));
+        Assert.InRange(gathers, 1, Requests / 4);
+    }
+
     private static async Task<string> ScrapeAsync(HttpClient client)
     {
         using var response = await client.GetAsync("/metrics");
