@@ -177,15 +177,16 @@ if wants micro; then
   dotnet "$MICRO" --filter '*' --inProcess --warmupCount 3 --iterationCount 15 --exporters json --artifacts "$OUT/bdn" >"$CC_LOGS/micro.log" 2>&1 \
     || { tail -30 "$CC_LOGS/micro.log"; exit 1; }
   bdn() { jq -r --arg m "$2" '.Benchmarks[] | select(.Method == $m) | .Statistics.Median' "$OUT"/bdn/results/*"$1"*-report*.json | head -1; }
-  bdn_param() { jq -r --arg m "$2" --argjson n "$3" '.Benchmarks[] | select(.Method == $m and (.Parameters | test("Nodes=" + ($n | tostring) + "&"))) | .Statistics.Median' "$OUT"/bdn/results/*"$1"*-report*.json | head -1; }
+  # bdn_param CLASS METHOD PARAMETERS: the median of one parameter set, e.g. "Nodes=3&Topics=1000".
+  bdn_param() { jq -r --arg m "$2" --arg p "$3" '.Benchmarks[] | select(.Method == $m and .Parameters == $p) | .Statistics.Median' "$OUT"/bdn/results/*"$1"*-report*.json | head -1; }
   FIG[incr_ns]=$(bdn RegistryContention SharedIncrement)
   FIG[reg_same_ns]=$(bdn RegistryContention JoinLeaveSameTopic)
   FIG[reg_own_ns]=$(bdn RegistryContention JoinLeaveOwnTopic)
   FIG[reg_zero_ns]=$(bdn RegistryContention JoinLeaveFromZero)
   FIG[parse_join_ns]=$(bdn FrameParser ParseJoin)
   FIG[parse_hb_ns]=$(bdn FrameParser ParseHeartbeat)
-  FIG[agg3_us]=$(awk -v v="$(bdn_param Aggregation Aggregate 3)" 'BEGIN { print v / 1000 }')
-  FIG[agg10_us]=$(awk -v v="$(bdn_param Aggregation Aggregate 10)" 'BEGIN { print v / 1000 }')
+  FIG[agg3_us]=$(awk -v v="$(bdn_param Aggregation Aggregate 'Nodes=3&Topics=1000')" 'BEGIN { print v / 1000 }')
+  FIG[agg10_us]=$(awk -v v="$(bdn_param Aggregation Aggregate 'Nodes=10&Topics=1000')" 'BEGIN { print v / 1000 }')
   # Keep BenchmarkDotNet's own tables next to the results.
   cat "$CC_LOGS/micro.log" | grep -E '^\|' >"$OUT/micro-tables.md" || true
 fi
