@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Registers a NATS connection from the connection string the AppHost injects
-/// (<c>ConnectionStrings:{name}</c>, <c>nats://[user:pass@]host:port</c>), with a health check and
+/// (<c>ConnectionStrings:{name}</c>, <c>nats://[user:pass@]host:port</c>, or several comma-separated), with a health check and
 /// the <c>NATS.Net</c> tracing source and meter, so a request is one trace across services.
 /// </summary>
 public static class NatsClientExtensions
@@ -47,7 +47,12 @@ public static class NatsClientExtensions
         return builder;
     }
 
-    /// <summary>Turns a connection string into options; credentials in the URL become user/password auth.</summary>
+    /// <summary>
+    /// Turns a connection string into options: one URL, or several separated by commas (servers of one NATS
+    /// cluster, tried in turn until one answers). Credentials in a URL become user/password auth; when several
+    /// URLs carry credentials they must be the same.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The connection string is missing, a URL is not a NATS URL, or the URLs name different credentials.</exception>
     public static NatsOpts CreateOptions(string connectionName, string? connectionString)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -56,16 +61,40 @@ public static class NatsClientExtensions
                 $"NATS connection string 'ConnectionStrings:{connectionName}' is missing. Run through the AppHost, or set ConnectionStrings__{connectionName}=nats://host:4222.");
         }
 
-        if (!Uri.TryCreate(connectionString, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls"))
+        var servers = new List<string>();
+        string? userInfo = null;
+        foreach (var part in connectionString.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || uri.Host.Length == 0)
+            {
+                throw new InvalidOperationException(
+                    $"NATS connection string 'ConnectionStrings:{connectionName}' must look like nats://[user:password@]host:port, or several such URLs separated by commas; '{Redact(part)}' is not one.");
+            }
+
+            if (!string.IsNullOrEmpty(uri.UserInfo))
+            {
+                if (userInfo is not null && userInfo != uri.UserInfo)
+                {
+                    throw new InvalidOperationException(
+                        $"NATS connection string 'ConnectionStrings:{connectionName}' names different credentials in different URLs; one connection has one user.");
+                }
+
+                userInfo = uri.UserInfo;
+            }
+
+            servers.Add($"{uri.Scheme}://{uri.Host}:{(uri.IsDefaultPort || uri.Port < 0 ? 4222 : uri.Port)}");
+        }
+
+        if (servers.Count == 0)
         {
             throw new InvalidOperationException(
-                $"NATS connection string 'ConnectionStrings:{connectionName}' must look like nats://[user:password@]host:port.");
+                $"NATS connection string 'ConnectionStrings:{connectionName}' names no server.");
         }
 
         var auth = NatsAuthOpts.Default;
-        if (!string.IsNullOrEmpty(uri.UserInfo))
+        if (userInfo is not null)
         {
-            var parts = uri.UserInfo.Split(':', 2);
+            var parts = userInfo.Split(':', 2);
             auth = auth with
             {
                 Username = Uri.UnescapeDataString(parts[0]),
@@ -75,7 +104,7 @@ public static class NatsClientExtensions
 
         return NatsOpts.Default with
         {
-            Url = $"{uri.Scheme}://{uri.Host}:{(uri.IsDefaultPort || uri.Port < 0 ? 4222 : uri.Port)}",
+            Url = string.Join(',', servers),
             AuthOpts = auth,
             // A service starts even when NATS is not up yet; it counts locally and joins the cluster when NATS appears.
             RetryOnInitialConnect = true,
@@ -83,6 +112,14 @@ public static class NatsClientExtensions
             ReconnectWaitMin = TimeSpan.FromMilliseconds(250),
             ReconnectWaitMax = TimeSpan.FromSeconds(2),
         };
+    }
+
+    /// <summary>A URL for an error message, its password left out.</summary>
+    private static string Redact(string url)
+    {
+        var at = url.IndexOf('@');
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        return at > 0 && scheme >= 0 && at > scheme ? url[..(scheme + 3)] + "***@" + url[(at + 1)..] : url;
     }
 
     private sealed class NatsHealthCheck(INatsConnection connection) : IHealthCheck

@@ -14,6 +14,20 @@ public class ClusterCountingTests
         stats.GetProperty("topics").TryGetProperty(topic, out var t) ? t.GetProperty("total").GetInt64() : 0;
 
     [Fact]
+    public async Task A_node_given_several_nats_urls_one_of_them_down_joins_the_cluster()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var nobodyListens = $"nats://127.0.0.1:{FreePort.Next()}";
+        var node = await cluster.StartNodeAsync("node-a", new() { ["ConnectionStrings__nats"] = $"{nobodyListens},{cluster.NatsUrl}" });
+        await cluster.StartApiAsync();
+        await using var client = await PhoenixTestClient.ConnectAsync(Ws(node));
+        await client.JoinAsync("room:failover");
+
+        var stats = await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == 1);
+        Assert.Equal(1, TopicTotal(stats, "room:failover"));
+    }
+
+    [Fact]
     public async Task Sockets_on_several_nodes_are_counted_exactly_per_node_and_per_topic()
     {
         await using var cluster = await TestCluster.StartAsync();
