@@ -62,58 +62,51 @@ public sealed class UpgradeGate : IDisposable
         var origin = context.Request.Headers.Origin.ToString();
         if (origin.Length > 0 && !OriginAllowed(origin))
         {
-            _metrics.Refused("origin");
-            return TypedResults.Problem(
-                title: "Origin not allowed",
-                detail: $"Origin '{origin}' is not in ConnCount:Auth:AllowedOrigins.",
-                statusCode: StatusCodes.Status403Forbidden);
+            return Refuse(context, "origin", null, StatusCodes.Status403Forbidden,
+                "Origin not allowed", $"Origin '{origin}' is not in ConnCount:Auth:AllowedOrigins.");
         }
 
         using (var ipLease = _perIp.AttemptAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown"))
         {
             if (!ipLease.IsAcquired)
             {
-                _metrics.Refused("ip_rate");
-                context.Response.Headers.RetryAfter = "1";
-                return TypedResults.Problem(
-                    title: "Too many new connections from this address",
-                    detail: "Retry shortly.",
-                    statusCode: StatusCodes.Status429TooManyRequests);
+                return Refuse(context, "ip_rate", "1", StatusCodes.Status429TooManyRequests,
+                    "Too many new connections from this address", "Retry shortly.");
             }
         }
 
         if (_state.Draining)
         {
-            _metrics.Refused("draining");
-            context.Response.Headers.RetryAfter = "5";
-            return TypedResults.Problem(
-                title: "Node draining",
-                detail: "This node is draining for maintenance; connect to another node.",
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Refuse(context, "draining", "5", StatusCodes.Status503ServiceUnavailable,
+                "Node draining", "This node is draining for maintenance; connect to another node.");
         }
 
         using var lease = _perNode.AttemptAcquire();
         if (!lease.IsAcquired)
         {
-            _metrics.Refused("node_rate");
-            context.Response.Headers.RetryAfter = "1";
-            return TypedResults.Problem(
-                title: "Too many new connections",
-                detail: "This node is accepting new connections more slowly right now; retry shortly.",
-                statusCode: StatusCodes.Status429TooManyRequests);
+            return Refuse(context, "node_rate", "1", StatusCodes.Status429TooManyRequests,
+                "Too many new connections", "This node is accepting new connections more slowly right now; retry shortly.");
         }
 
         if (!_registry.TryOpenSocket(_limits.MaxSocketsPerNode))
         {
-            _metrics.Refused("capacity");
-            context.Response.Headers.RetryAfter = "5";
-            return TypedResults.Problem(
-                title: "Node at capacity",
-                detail: $"This node holds its maximum of {_limits.MaxSocketsPerNode} sockets; retry, or connect to another node.",
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Refuse(context, "capacity", "5", StatusCodes.Status503ServiceUnavailable,
+                "Node at capacity", $"This node holds its maximum of {_limits.MaxSocketsPerNode} sockets; retry, or connect to another node.");
         }
 
         return null;
+    }
+
+    /// <summary>Counts the refusal under <paramref name="reason"/> and builds its problem response.</summary>
+    private IResult Refuse(HttpContext context, string reason, string? retryAfterSeconds, int statusCode, string title, string detail)
+    {
+        _metrics.Refused(reason);
+        if (retryAfterSeconds is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfterSeconds;
+        }
+
+        return TypedResults.Problem(title: title, detail: detail, statusCode: statusCode);
     }
 
     private bool OriginAllowed(string origin) =>
