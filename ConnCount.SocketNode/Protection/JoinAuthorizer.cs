@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ConnCount.SocketNode.Sockets;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -11,9 +12,13 @@ public readonly record struct JoinGrant(string? Tenant, string? Plan);
 
 /// <summary>
 /// Checks join tokens: HMAC-SHA256 JWTs whose <c>topics</c> claim lists the topics (or <c>prefix*</c>
-/// patterns) the holder may join, with optional <c>tenant</c> and <c>plan</c> claims. A protected topic
-/// needs a valid token; an open topic takes a token only to attribute the join to a tenant.
+/// patterns) the holder may join, with optional <c>tenant</c>, <c>plan</c> and <c>stats</c> claims. A protected
+/// topic needs a valid token; an open topic takes a token only to attribute the join to a tenant.
 /// </summary>
+/// <remarks>
+/// A presence topic <c>stats:&lt;topic&gt;</c> needs exactly what <c>&lt;topic&gt;</c> needs (and what its own name
+/// needs, if that matches a protected pattern too), or the stats grant: watching a topic is seeing its counts.
+/// </remarks>
 public sealed class JoinAuthorizer
 {
     /// <summary>The refusal reason for a missing, invalid, expired or insufficient token.</summary>
@@ -40,62 +45,133 @@ public sealed class JoinAuthorizer
                 ValidAudience = _options.Audience,
                 ValidateLifetime = true,
                 RequireExpirationTime = true,
-                ClockSkew = TimeSpan.FromSeconds(30),
+                ClockSkew = _options.ClockSkew,
             };
         }
     }
 
-    public bool IsProtected(string topic) => TopicPattern.MatchesAny(_options.ProtectedTopics, topic);
+    /// <summary>True when any topic pattern is protected: only then can a stats view have anything to hide.</summary>
+    public bool AnyProtected => _options.ProtectedTopics.Count > 0;
 
-    /// <summary>Decides a join: a grant, or null when it must be refused as <see cref="Unauthorized"/>.</summary>
-    /// <param name="topic">The topic to join.</param>
-    /// <param name="joinToken">The <c>token</c> param of the join, if any.</param>
-    /// <param name="socketToken">The socket's <c>authToken</c> (sent in the WebSocket sub-protocol header), if any.</param>
-    public async ValueTask<JoinGrant?> AuthorizeAsync(string topic, string? joinToken, string? socketToken)
+    /// <summary>
+    /// True when <paramref name="topic"/> matches a protected pattern, or is a presence topic that watches one
+    /// (<c>stats:private:x</c> is as protected as <c>private:x</c>).
+    /// </summary>
+    public bool IsProtected(string topic)
     {
-        var token = joinToken ?? socketToken;
-        var isProtected = IsProtected(topic);
-        if (token is null)
+        if (!AnyProtected)
         {
-            return isProtected ? null : new JoinGrant(null, null);
+            return false;
         }
 
-        if (_parameters is null)
+        foreach (var level in PresenceHub.Levels(topic))
         {
-            // No key configured: tokens cannot be checked, so they attribute nothing and open no protected topic.
-            return isProtected ? null : new JoinGrant(null, null);
+            if (TopicPattern.MatchesAny(_options.ProtectedTopics, level))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when the holder of <paramref name="access"/> may see (and could join) <paramref name="topic"/>:
+    /// every protected level of its name is named by one of the socket's valid tokens, or it holds the stats grant.
+    /// </summary>
+    public bool MaySee(string topic, SocketReadAccess? access)
+    {
+        if (!IsProtected(topic))
+        {
+            return true;
+        }
+
+        if (access is null)
+        {
+            return false;
+        }
+
+        var now = DateTime.UtcNow;
+        if (access.HasStatsGrant(now))
+        {
+            return true;
+        }
+
+        foreach (var level in PresenceHub.Levels(topic))
+        {
+            if (TopicPattern.MatchesAny(_options.ProtectedTopics, level) && !access.AllowsTopic(level, now))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The access a token gives, or null when it is missing, malformed, wrongly signed or expired.</summary>
+    public async ValueTask<TokenAccess?> ValidateAsync(string? token)
+    {
+        if (token is null || _parameters is null)
+        {
+            // No key configured: tokens cannot be checked, so they attribute nothing and open nothing.
+            return null;
         }
 
         var result = await _handler.ValidateTokenAsync(token, _parameters);
         if (!result.IsValid)
         {
-            _logger.LogDebug("Join token refused for {Topic}: {Reason}", topic, result.Exception?.Message);
-            return isProtected ? null : new JoinGrant(null, null);
+            _logger.LogDebug("Token refused: {Reason}", result.Exception?.GetType().Name);
+            return null;
         }
 
-        if (isProtected && !AllowsTopic(result.Claims, topic))
+        return new TokenAccess(
+            ClaimStrings(result.Claims, "topics"),
+            ClaimTrue(result.Claims, "stats"),
+            ClaimString(result.Claims, "tenant"),
+            ClaimString(result.Claims, "plan"),
+            result.SecurityToken.ValidTo + _options.ClockSkew);
+    }
+
+    /// <summary>
+    /// Decides the join of an application topic: a grant, or null when it must be refused as <see cref="Unauthorized"/>.
+    /// <paramref name="token"/> is the access of the token the join presented (its own, else the socket's).
+    /// Presence topics are decided by what the socket may see (<see cref="StatsVisibility.MayWatch"/>).
+    /// </summary>
+    public JoinGrant? Authorize(string topic, TokenAccess? token)
+    {
+        if (!PresenceHub.IsPresenceTopic(topic) && IsProtected(topic) && token?.AllowsTopic(topic) != true)
         {
             return null;
         }
 
-        return new JoinGrant(ClaimString(result.Claims, "tenant"), ClaimString(result.Claims, "plan"));
+        return token is null ? new JoinGrant(null, null) : new JoinGrant(token.Tenant, token.Plan);
     }
 
-    private static bool AllowsTopic(IDictionary<string, object> claims, string topic)
+    private static IReadOnlyList<string> ClaimStrings(IDictionary<string, object> claims, string name)
     {
-        if (!claims.TryGetValue("topics", out var value))
+        if (!claims.TryGetValue(name, out var value))
         {
-            return false;
+            return [];
         }
 
         return value switch
         {
-            string one => TopicPattern.Matches(one, topic),
-            IEnumerable<object> many => many.Any(p => p is string s && TopicPattern.Matches(s, topic)),
-            JsonElement { ValueKind: JsonValueKind.Array } array => array.EnumerateArray().Any(p => p.ValueKind == JsonValueKind.String && TopicPattern.Matches(p.GetString()!, topic)),
-            _ => false,
+            string one => [one],
+            IEnumerable<object> many => many.OfType<string>().ToList(),
+            JsonElement { ValueKind: JsonValueKind.Array } array => array.EnumerateArray()
+                .Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()!).ToList(),
+            _ => [],
         };
     }
+
+    private static bool ClaimTrue(IDictionary<string, object> claims, string name) =>
+        claims.TryGetValue(name, out var value) && value switch
+        {
+            bool b => b,
+            string s => string.Equals(s, "true", StringComparison.OrdinalIgnoreCase),
+            JsonElement { ValueKind: JsonValueKind.True } => true,
+            _ => false,
+        };
 
     private static string? ClaimString(IDictionary<string, object> claims, string name) =>
         claims.TryGetValue(name, out var value) && value is string s && s.Length > 0 ? s : null;

@@ -61,6 +61,12 @@ public sealed class AuthOptions
     /// <summary>Expected <c>aud</c> claim, if set.</summary>
     public string? Audience { get; set; }
 
+    /// <summary>How long past its <c>exp</c> (and before its <c>nbf</c>) a token is still taken, for clocks that disagree.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Who may read the cross-topic stats views from a socket (<see cref="SocketStatsAccess"/>).</summary>
+    public SocketStatsAccess SocketStats { get; set; } = SocketStatsAccess.Open;
+
     /// <summary>Origins allowed to open sockets from a browser; <c>*</c> allows any. Empty: any in Development, none elsewhere (non-browser clients send no Origin and are unaffected).</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 }

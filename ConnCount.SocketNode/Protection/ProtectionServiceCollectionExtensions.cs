@@ -16,9 +16,12 @@ public static class ProtectionServiceCollectionExtensions
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.SectionName))
             .Validate(o => o.ProtectedTopics.Count == 0 || System.Text.Encoding.UTF8.GetByteCount(o.SigningKey ?? "") >= 32,
                 "ConnCount:Auth:SigningKey must be at least 32 bytes when ConnCount:Auth:ProtectedTopics is set.")
+            .Validate(o => o.ClockSkew >= TimeSpan.Zero && o.ClockSkew <= TimeSpan.FromMinutes(10),
+                "ConnCount:Auth:ClockSkew must be between 00:00:00 and 00:10:00.")
             .ValidateOnStart();
 
         builder.Services.AddSingleton<JoinAuthorizer>();
+        builder.Services.AddSingleton<StatsVisibility>();
         builder.Services.AddSingleton<UpgradeGate>();
         builder.Services.AddSingleton<ClusterLimits>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterLimits>());

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Node;
+using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Protocol;
 
 namespace ConnCount.SocketNode.Sockets;
@@ -14,8 +15,16 @@ public readonly record struct ChannelReply(bool Ok, string? Reason, Action<Utf8J
     public static ChannelReply Failure(string reason) => new(false, reason, null);
 }
 
-/// <summary>Answers the events a joined channel can push: the stats queries.</summary>
-public sealed class ChannelEventHandler(NodeStatsSource source, ClusterStatsClient cluster, Usage.UsageChannelEvent usage, ILogger<ChannelEventHandler> logger)
+/// <summary>
+/// Answers the events a joined channel can push: the stats queries, each as the asking socket may see it
+/// (<see cref="StatsVisibility"/>).
+/// </summary>
+public sealed class ChannelEventHandler(
+    NodeStatsSource source,
+    ClusterStatsClient cluster,
+    Usage.UsageChannelEvent usage,
+    StatsVisibility visibility,
+    ILogger<ChannelEventHandler> logger)
 {
     /// <summary>Reason given for an event this server does not know.</summary>
     public const string UnknownEvent = "unknown event";
@@ -23,22 +32,24 @@ public sealed class ChannelEventHandler(NodeStatsSource source, ClusterStatsClie
     /// <summary>Reason given when the cluster cannot be gathered (NATS down).</summary>
     public const string ClusterUnavailable = "cluster unavailable";
 
-    public async ValueTask<ChannelReply> HandleAsync(string evt, CancellationToken cancellationToken)
+    /// <param name="evt">The pushed event.</param>
+    /// <param name="access">What the asking socket may see; null for a socket that showed no valid token.</param>
+    public async ValueTask<ChannelReply> HandleAsync(string evt, SocketReadAccess? access, CancellationToken cancellationToken)
     {
         switch (evt)
         {
-            case PhoenixEvents.GetConnectionStats:
-                var stats = source.GetStats();
+            case PhoenixEvents.GetConnectionStats when visibility.MayReadCrossTopic(access):
+                var stats = visibility.Filter(source.GetStats(), access);
                 return ChannelReply.Success(w => JsonSerializer.Serialize(w, stats, ClusterJsonContext.Default.NodeStats));
 
-            case PhoenixEvents.GetMonitoringInfo:
-                var info = source.GetMonitoringInfo();
+            case PhoenixEvents.GetMonitoringInfo when visibility.MayReadCrossTopic(access):
+                var info = visibility.Filter(source.GetMonitoringInfo(), visibility.Filter(source.GetStats(), access), access);
                 return ChannelReply.Success(w => JsonSerializer.Serialize(w, info, SocketNodeJsonContext.Default.MonitoringInfo));
 
-            case PhoenixEvents.GetClusterConnectionStats:
+            case PhoenixEvents.GetClusterConnectionStats when visibility.MayReadCrossTopic(access):
                 try
                 {
-                    var clusterStats = await cluster.GetAsync(cancellationToken);
+                    var clusterStats = visibility.Filter(await cluster.GetAsync(cancellationToken), access);
                     return ChannelReply.Success(w => JsonSerializer.Serialize(w, clusterStats, ClusterJsonContext.Default.ClusterStats));
                 }
                 catch (ClusterUnavailableException ex)
@@ -47,8 +58,11 @@ public sealed class ChannelEventHandler(NodeStatsSource source, ClusterStatsClie
                     return ChannelReply.Failure(ClusterUnavailable);
                 }
 
-            case Usage.UsageChannelEvent.Name:
+            case Usage.UsageChannelEvent.Name when visibility.MayReadUsage(access):
                 return await usage.HandleAsync(cancellationToken);
+
+            case PhoenixEvents.GetConnectionStats or PhoenixEvents.GetMonitoringInfo or PhoenixEvents.GetClusterConnectionStats or Usage.UsageChannelEvent.Name:
+                return ChannelReply.Failure(JoinAuthorizer.Unauthorized);
 
             default:
                 return ChannelReply.Failure(UnknownEvent);

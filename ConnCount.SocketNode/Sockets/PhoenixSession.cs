@@ -26,6 +26,9 @@ public sealed class PhoenixSession
     /// <summary>A push or leave on a topic this socket has not joined.</summary>
     public const string UnmatchedTopic = "unmatched topic";
 
+    /// <summary>The close reason sent to a socket silent past <see cref="SocketNodeOptions.IdleTimeout"/>.</summary>
+    public const string IdleTimeoutReason = "idle timeout";
+
     private const int InitialBufferBytes = 4096;
 
     /// <summary>A thread's frame scratch buffer is dropped rather than kept once a frame grew it past this.</summary>
@@ -41,7 +44,11 @@ public sealed class PhoenixSession
     private WebSocket _socket = null!;
     private SessionMemberships _memberships;
     private JoinRateBucket _joinRate;
+    private bool _socketTokenChecked;
+    private TokenAccess? _socketTokenAccess;
+    private SocketReadAccess? _access;
     private long _lastActivity = Environment.TickCount64;
+    private int _idleClosing;
 
     /// <param name="deps">Node-wide services.</param>
     /// <param name="socketToken">The client's <c>authToken</c>, if it sent one in the sub-protocol header.</param>
@@ -52,11 +59,35 @@ public sealed class PhoenixSession
         _socketToken = socketToken;
     }
 
+    /// <summary>What this socket may see in the stats views: the valid tokens it showed; null when it showed none.</summary>
+    public SocketReadAccess? ReadAccess => Volatile.Read(ref _access);
+
     /// <summary>Milliseconds (of <see cref="Environment.TickCount64"/>) when the client last sent a message.</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
     /// <summary>Tears the connection down at once; the receive loop then ends the memberships.</summary>
     public void Abort() => _socket?.Abort();
+
+    /// <summary>
+    /// Ends a socket silent past the idle timeout: a close frame (1001, "idle timeout", so the phoenix client
+    /// reconnects), then, if the peer does not finish the handshake within <paramref name="grace"/> (a dead peer
+    /// never does), an abort. Later calls while one is under way do nothing.
+    /// </summary>
+    public async Task CloseIdleAsync(TimeSpan grace)
+    {
+        if (Interlocked.Exchange(ref _idleClosing, 1) == 1)
+        {
+            return;
+        }
+
+        using (var sendTimeout = new CancellationTokenSource(grace))
+        {
+            await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, IdleTimeoutReason, sendTimeout.Token);
+        }
+
+        await Task.Delay(grace);
+        Abort();
+    }
 
     /// <summary>Starts a close handshake (for example 1001 when the node stops).</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)
@@ -241,7 +272,7 @@ public sealed class PhoenixSession
                     break;
                 }
 
-                var reply = await _deps.Events.HandleAsync(frame.Event, cancellationToken);
+                var reply = await _deps.Events.HandleAsync(frame.Event, _access, cancellationToken);
                 if (reply.Ok)
                 {
                     await SendOkAsync(frame, reply.Response, cancellationToken);
@@ -272,8 +303,9 @@ public sealed class PhoenixSession
         JoinGrant grant = default;
         if (refusal is null)
         {
-            var authorized = await _deps.Authorizer.AuthorizeAsync(frame.Topic, ReadToken(frame.Payload), _socketToken);
-            if (authorized is null)
+            var token = await JoinTokenAsync(ReadToken(frame.Payload));
+            var authorized = _deps.Authorizer.Authorize(frame.Topic, token);
+            if (authorized is null || (PresenceHub.IsPresenceTopic(frame.Topic) && !_deps.Visibility.MayWatch(frame.Topic, _access)))
             {
                 refusal = JoinAuthorizer.Unauthorized;
             }
@@ -344,6 +376,38 @@ public sealed class PhoenixSession
         _deps.Limits.Release(topic, membership.Grant);
         _deps.Usage.Left(topic, membership.Grant.Tenant, membership.JoinedAtMs, _deps.Usage.NowMs());
         _deps.Metrics.Left(topic);
+    }
+
+    /// <summary>
+    /// The access of the token a join presents: its own <c>token</c> param, else the socket's <c>authToken</c>
+    /// (checked once, on the first join). A valid token is remembered for what the socket may see.
+    /// </summary>
+    private async ValueTask<TokenAccess?> JoinTokenAsync(string? joinToken)
+    {
+        if (!_socketTokenChecked)
+        {
+            _socketTokenChecked = true;
+            _socketTokenAccess = await ValidateAndRememberAsync(_socketToken);
+        }
+
+        var token = joinToken is null ? _socketTokenAccess : await ValidateAndRememberAsync(joinToken);
+        return token?.IsValidAt(DateTime.UtcNow) == true ? token : null;
+    }
+
+    private async ValueTask<TokenAccess?> ValidateAndRememberAsync(string? token)
+    {
+        var access = await _deps.Authorizer.ValidateAsync(token);
+        if (access is not null)
+        {
+            if (_access is null)
+            {
+                Volatile.Write(ref _access, new SocketReadAccess());
+            }
+
+            _access!.Add(access);
+        }
+
+        return access;
     }
 
     /// <summary>The join payload's <c>token</c> string, if any.</summary>

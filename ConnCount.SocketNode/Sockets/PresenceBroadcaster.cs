@@ -1,8 +1,9 @@
-using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Node;
+using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Protocol;
 using Microsoft.Extensions.Options;
 
@@ -12,18 +13,21 @@ namespace ConnCount.SocketNode.Sockets;
 /// Pushes <c>connection_stats</c> to sockets that joined <c>stats:cluster</c> (the cluster, shaped as
 /// <c>get_cluster_connection_stats</c>) or <c>stats:&lt;topic&gt;</c> (one topic, shaped as
 /// <c>GET /api/stats/topics/{topic}</c>): at most once per <see cref="SocketNodeOptions.PresenceInterval"/>,
-/// only when the counts changed, and once right after joining.
+/// only when the counts changed, and once right after joining. Each socket gets the view it may see
+/// (<see cref="StatsVisibility"/>); sockets that see the same share one rendering.
 /// </summary>
 public sealed class PresenceBroadcaster(
     PresenceHub hub,
     ClusterStatsClient cluster,
+    StatsVisibility visibility,
     IOptions<SocketNodeOptions> options,
     ILogger<PresenceBroadcaster> logger) : BackgroundService
 {
     /// <summary>The pushed event's name.</summary>
     public const string Event = "connection_stats";
 
-    private readonly Dictionary<string, string> _lastSent = new(StringComparer.Ordinal);
+    /// <summary>Per presence topic and view: the content key of the last push.</summary>
+    private readonly Dictionary<(string Topic, string View), string> _lastSent = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -56,19 +60,30 @@ public sealed class PresenceBroadcaster(
     private async Task BroadcastAsync(ClusterStats stats, CancellationToken cancellationToken)
     {
         var sends = new List<Task>();
-        var live = new HashSet<string>(StringComparer.Ordinal);
+        var live = new HashSet<(string, string)>();
         foreach (var (topic, subscribers) in hub.Snapshot())
         {
-            live.Add(topic);
-            var (payload, key) = Render(topic, stats);
-            var changed = !_lastSent.TryGetValue(topic, out var last) || last != key;
-            _lastSent[topic] = key;
-            foreach (var (session, subscriber) in subscribers)
+            foreach (var view in subscribers.GroupBy(s => visibility.ViewKey(s.Session.ReadAccess)))
             {
-                if (changed || !subscriber.Initialised)
+                // A token that expired since the join no longer shows what it named.
+                var allowed = view.Where(s => visibility.MayWatch(topic, s.Session.ReadAccess)).ToList();
+                if (allowed.Count == 0)
                 {
-                    hub.MarkInitialised(topic, session);
-                    sends.Add(PushAsync(session, subscriber.JoinRef, topic, payload, cancellationToken));
+                    continue;
+                }
+
+                var key = (topic, view.Key);
+                live.Add(key);
+                var (payload, content) = Render(topic, visibility.Filter(stats, allowed[0].Session.ReadAccess));
+                var changed = !_lastSent.TryGetValue(key, out var last) || last != content;
+                _lastSent[key] = content;
+                foreach (var (session, subscriber) in allowed)
+                {
+                    if (changed || !subscriber.Initialised)
+                    {
+                        hub.MarkInitialised(topic, session);
+                        sends.Add(PushAsync(session, subscriber.JoinRef, topic, payload, cancellationToken));
+                    }
                 }
             }
         }
@@ -81,27 +96,67 @@ public sealed class PresenceBroadcaster(
         await Task.WhenAll(sends);
     }
 
-    /// <summary>The push payload for a presence topic, and a key that changes only when its counts do.</summary>
+    /// <summary>
+    /// The push payload for a presence topic, and a key of its content that changes only when its counts do:
+    /// timestamps are left out, and maps are compared by content, not by the order nodes answered in.
+    /// </summary>
     public static (byte[] Payload, string Key) Render(string topic, ClusterStats stats)
     {
         if (topic == PresenceHub.ClusterTopic)
         {
-            var payload = JsonSerializer.SerializeToUtf8Bytes(stats, ClusterJsonContext.Default.ClusterStats);
-            // Timestamps move on every gather; the key leaves them out.
-            var steady = stats with
-            {
-                GatheredAt = default,
-                Nodes = stats.Nodes.ToDictionary(n => n.Key, n => n.Value with { LastSeen = default }),
-                Stale = stats.Stale.ToDictionary(n => n.Key, n => n.Value with { LastSeen = default }),
-            };
-            return (payload, JsonSerializer.Serialize(steady, ClusterJsonContext.Default.ClusterStats));
+            return (JsonSerializer.SerializeToUtf8Bytes(stats, ClusterJsonContext.Default.ClusterStats), ContentKey(stats));
         }
 
         var name = topic[PresenceHub.Prefix.Length..];
         var topicStats = stats.Topics.GetValueOrDefault(name) ?? new TopicStats(0, new Dictionary<string, long>());
         var presence = new TopicPresence(name, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(presence, SocketNodeJsonContext.Default.TopicPresence);
-        return (bytes, System.Text.Encoding.UTF8.GetString(bytes));
+        var key = new StringBuilder();
+        AppendCounts(key.Append(presence.Total).Append('|').Append(presence.Partial).Append('|'), presence.Nodes);
+        AppendSorted(key, presence.MissingNodes);
+        return (JsonSerializer.SerializeToUtf8Bytes(presence, SocketNodeJsonContext.Default.TopicPresence), key.ToString());
+    }
+
+    private static string ContentKey(ClusterStats stats)
+    {
+        var key = new StringBuilder();
+        key.Append(stats.TotalConnections).Append('|').Append(stats.TotalSockets).Append('|').Append(stats.ClusterSize)
+            .Append('|').Append(stats.Partial).Append('|');
+        AppendSorted(key, stats.MissingNodes);
+        foreach (var (topic, counts) in stats.Topics.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            AppendCounts(AppendName(key.Append('\0'), topic).Append('=').Append(counts.Total).Append(':'), counts.Nodes);
+        }
+
+        foreach (var summaries in new[] { stats.Nodes, stats.Stale })
+        {
+            key.Append("\0\0");
+            foreach (var (node, summary) in summaries.OrderBy(n => n.Key, StringComparer.Ordinal))
+            {
+                AppendName(key, node).Append('=').Append(summary.Total).Append(',').Append(summary.Sockets).Append(',')
+                    .Append(summary.StartedAt.UtcTicks).Append(',').Append(summary.Draining).Append(';');
+            }
+        }
+
+        return key.ToString();
+    }
+
+    private static void AppendCounts(StringBuilder key, IReadOnlyDictionary<string, long> counts)
+    {
+        foreach (var (node, count) in counts.OrderBy(n => n.Key, StringComparer.Ordinal))
+        {
+            AppendName(key, node).Append('=').Append(count).Append(';');
+        }
+    }
+
+    /// <summary>Length-prefixed, so no name (topics may hold any character) can run into the next field.</summary>
+    private static StringBuilder AppendName(StringBuilder key, string name) => key.Append(name.Length).Append(':').Append(name);
+
+    private static void AppendSorted(StringBuilder key, IReadOnlyList<string> names)
+    {
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            AppendName(key, name).Append(';');
+        }
     }
 
     private async Task PushAsync(PhoenixSession session, string joinRef, string topic, byte[] payload, CancellationToken cancellationToken)

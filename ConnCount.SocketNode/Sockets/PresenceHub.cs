@@ -18,6 +18,21 @@ public sealed class PresenceHub
 
     public static bool IsPresenceTopic(string topic) => topic.StartsWith(Prefix, StringComparison.Ordinal) && topic.Length > Prefix.Length;
 
+    /// <summary>
+    /// The names a topic's visibility depends on: itself and, for <c>stats:&lt;topic&gt;</c>, the watched topic, down
+    /// to a topic that is not a presence topic (<c>stats:stats:a</c> gives itself, <c>stats:a</c> and <c>a</c>).
+    /// <c>stats:cluster</c> watches no topic.
+    /// </summary>
+    public static IEnumerable<string> Levels(string topic)
+    {
+        yield return topic;
+        while (IsPresenceTopic(topic) && topic != ClusterTopic)
+        {
+            topic = topic[Prefix.Length..];
+            yield return topic;
+        }
+    }
+
     public bool IsEmpty => _topics.IsEmpty;
 
     public void Subscribe(string topic, PhoenixSession session, string joinRef) =>

@@ -10,6 +10,7 @@ public sealed class SessionDependencies(
     ConnectionRegistry registry,
     ChannelEventHandler events,
     JoinAuthorizer authorizer,
+    StatsVisibility visibility,
     ClusterLimits limits,
     SocketNodeMetrics metrics,
     PresenceHub presence,
@@ -23,6 +24,7 @@ public sealed class SessionDependencies(
     public ConnectionRegistry Registry => registry;
     public ChannelEventHandler Events => events;
     public JoinAuthorizer Authorizer => authorizer;
+    public StatsVisibility Visibility => visibility;
     /// <summary>Joins per second allowed on one socket (<see cref="RateLimitOptions.JoinsPerSecondPerSocket"/>).</summary>
     public int JoinsPerSecond { get; } = rates.Value.JoinsPerSecondPerSocket;
     public ClusterLimits Limits => limits;

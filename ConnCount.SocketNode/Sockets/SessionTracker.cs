@@ -81,7 +81,7 @@ public sealed class SessionTracker(
             if (session.LastActivity < silentSince)
             {
                 logger.LogDebug("Closing a socket idle past the timeout");
-                session.Abort();
+                _ = session.CloseIdleAsync(CloseHandshakeGrace);
             }
         }
     }

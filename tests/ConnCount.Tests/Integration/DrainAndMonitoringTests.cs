@@ -66,7 +66,8 @@ public class DrainAndMonitoringTests
             ["ConnCount__Auth__SigningKey"] = JoinTokens.SigningKey,
         });
         await using var client = await PhoenixTestClient.ConnectAsync(Ws(node));
-        await client.JoinAsync("room:1");
+        // The protected patterns are shown to the stats grant only (an exact pattern would name a protected topic).
+        await client.JoinAsync("room:1", new { token = JoinTokens.Issue([], stats: true) });
 
         var info = (await client.PushAsync("room:1", "get_monitoring_info")).GetProperty("response");
 
