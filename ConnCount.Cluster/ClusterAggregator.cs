@@ -55,7 +55,7 @@ public static class ClusterAggregator
         var counts = new long[capacity * nodeCount];
         var topicCount = 0;
         var nodes = new SortedDictionary<string, NodeSummary>(StringComparer.Ordinal);
-        long totalConnections = 0, totalSockets = 0;
+        long totalConnections = 0, totalSockets = 0, totalWatchers = 0;
         for (var n = 0; n < nodeCount; n++)
         {
             var stats = answered[n];
@@ -87,7 +87,8 @@ public static class ClusterAggregator
             // The topic map is the source of truth: a node's total is the sum of what it reports per topic.
             totalConnections += nodeTotal;
             totalSockets += stats.Sockets;
-            nodes[stats.Node] = new NodeSummary(nodeTotal, stats.Sockets, stats.StartedAt, gatheredAt, stats.Draining);
+            totalWatchers += stats.Watchers;
+            nodes[stats.Node] = new NodeSummary(nodeTotal, stats.Sockets, stats.StartedAt, gatheredAt, stats.Draining, stats.Watchers);
         }
 
         var topics = new TopicStats[topicCount];
@@ -118,7 +119,8 @@ public static class ClusterAggregator
             Partial: missing.Count > 0,
             missing,
             stale,
-            gatheredAt);
+            gatheredAt,
+            totalWatchers);
     }
 
     private static void Grow(ref string[] names, ref long[] totals, ref long[] counts, int nodeCount)

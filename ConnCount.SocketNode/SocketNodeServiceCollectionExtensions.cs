@@ -20,6 +20,7 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<NodeIdentity>();
         builder.Services.AddSingleton<NodeState>();
         builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton<WatcherRegistry>();
         builder.Services.AddSingleton<NodeStatsSource>();
         builder.Services.AddSingleton<ChannelEventHandler>();
         builder.Services.AddSingleton<SocketNodeMetrics>();

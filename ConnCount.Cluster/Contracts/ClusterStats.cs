@@ -10,6 +10,7 @@ namespace ConnCount.Cluster.Contracts;
 /// <param name="MissingNodes">Nodes that were expected but did not answer; not counted in any total.</param>
 /// <param name="Stale">Last-known counts of the missing nodes, for information only.</param>
 /// <param name="GatheredAt">When the gather completed.</param>
+/// <param name="TotalWatchers">Sum of <c>stats:*</c> watchers over the nodes that answered; not in <paramref name="TotalConnections"/>.</param>
 public sealed record ClusterStats(
     long TotalConnections,
     long TotalSockets,
@@ -19,10 +20,11 @@ public sealed record ClusterStats(
     bool Partial,
     IReadOnlyList<string> MissingNodes,
     IReadOnlyDictionary<string, NodeSummary> Stale,
-    DateTimeOffset GatheredAt);
+    DateTimeOffset GatheredAt,
+    long TotalWatchers = 0);
 
 /// <summary>One topic across the cluster.</summary>
 public sealed record TopicStats(long Total, IReadOnlyDictionary<string, long> Nodes);
 
 /// <summary>One node's headline counts, with when it started and when it was last heard from.</summary>
-public sealed record NodeSummary(long Total, long Sockets, DateTimeOffset StartedAt, DateTimeOffset LastSeen, bool Draining = false);
+public sealed record NodeSummary(long Total, long Sockets, DateTimeOffset StartedAt, DateTimeOffset LastSeen, bool Draining = false, long Watchers = 0);

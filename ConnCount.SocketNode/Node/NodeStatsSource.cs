@@ -10,6 +10,7 @@ public sealed class NodeStatsSource(
     NodeIdentity identity,
     NodeState state,
     ConnectionRegistry registry,
+    Sockets.WatcherRegistry watchers,
     IOptions<SocketNodeOptions> options,
     IOptions<LimitsOptions> limits,
     IOptions<RateLimitOptions> rates,
@@ -19,7 +20,7 @@ public sealed class NodeStatsSource(
     public NodeStats GetStats()
     {
         var topics = registry.SnapshotTopics();
-        return new NodeStats(identity.Id, identity.StartedAt, topics.Values.Sum(), registry.Sockets, topics, state.Draining);
+        return new NodeStats(identity.Id, identity.StartedAt, topics.Values.Sum(), registry.Sockets, topics, state.Draining, watchers.Count);
     }
 
     public NodeAnnouncement GetAnnouncement()

@@ -330,11 +330,26 @@ public sealed class PhoenixSession
             return;
         }
 
-        refusal ??= _deps.Limits.TryAdmit(frame.Topic, grant);
+        var watching = PresenceHub.IsPresenceTopic(frame.Topic);
+        if (!watching)
+        {
+            refusal ??= _deps.Limits.TryAdmit(frame.Topic, grant);
+        }
+
         if (refusal is not null)
         {
             _deps.Metrics.Refused(refusal);
             await SendReplyErrorAsync(frame, refusal, cancellationToken);
+            return;
+        }
+
+        if (watching)
+        {
+            // A watcher is counted apart: watching must not change what is watched (no topic, usage or limit).
+            _memberships.Add(frame.Topic, new Membership(frame.JoinRef!, grant, 0, _deps.Watchers.Join(frame.Topic)));
+            await SendOkAsync(frame, null, cancellationToken);
+            // After the reply: the client drops pushes for a channel whose join it has not seen accepted.
+            _deps.Presence.Subscribe(frame.Topic, this, frame.JoinRef!);
             return;
         }
 
@@ -344,11 +359,6 @@ public sealed class PhoenixSession
         _deps.Metrics.Joined(frame.Topic);
         _deps.JoinRates.RecordJoin(frame.Topic);
         await SendOkAsync(frame, null, cancellationToken);
-        if (PresenceHub.IsPresenceTopic(frame.Topic))
-        {
-            // After the reply: the client drops pushes for a channel whose join it has not seen accepted.
-            _deps.Presence.Subscribe(frame.Topic, this, frame.JoinRef!);
-        }
     }
 
     private async Task LeaveAsync(PhoenixFrame frame, CancellationToken cancellationToken)
@@ -370,6 +380,8 @@ public sealed class PhoenixSession
         if (PresenceHub.IsPresenceTopic(topic))
         {
             _deps.Presence.Unsubscribe(topic, this);
+            _deps.Watchers.Leave(membership.Counted);
+            return;
         }
 
         _deps.Registry.Leave(membership.Counted);

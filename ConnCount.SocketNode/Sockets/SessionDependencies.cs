@@ -8,6 +8,7 @@ namespace ConnCount.SocketNode.Sockets;
 /// <summary>The node-wide services every <see cref="PhoenixSession"/> uses, resolved once.</summary>
 public sealed class SessionDependencies(
     ConnectionRegistry registry,
+    WatcherRegistry watchers,
     ChannelEventHandler events,
     JoinAuthorizer authorizer,
     StatsVisibility visibility,
@@ -22,6 +23,7 @@ public sealed class SessionDependencies(
     ILogger<PhoenixSession> logger)
 {
     public ConnectionRegistry Registry => registry;
+    public WatcherRegistry Watchers => watchers;
     public ChannelEventHandler Events => events;
     public JoinAuthorizer Authorizer => authorizer;
     public StatsVisibility Visibility => visibility;

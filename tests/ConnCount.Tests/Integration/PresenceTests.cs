@@ -25,7 +25,10 @@ public class PresenceTests
         var first = await Eventually.MatchAsync(
             () => Task.FromResult(PushesOf(watcher, "stats:cluster")),
             p => p.Count > 0 && p[^1][4].GetProperty("cluster_size").GetInt32() == 2);
-        Assert.Equal(2, first[^1][4].GetProperty("total_connections").GetInt64());
+        // The watcher's own stats:* joins are watchers, not connections: watching does not change what is watched.
+        Assert.Equal(0, first[^1][4].GetProperty("total_connections").GetInt64());
+        Assert.Equal(2, first[^1][4].GetProperty("total_watchers").GetInt64());
+        Assert.False(first[^1][4].GetProperty("topics").TryGetProperty("stats:room", out _));
         Assert.NotEqual(JsonValueKind.Null, first[^1][0].ValueKind); // pushes carry the channel's join ref
         await Eventually.MatchAsync(() => Task.FromResult(PushesOf(watcher, "stats:room")), p => p.Count > 0);
 
@@ -34,7 +37,7 @@ public class PresenceTests
 
         var updated = await Eventually.MatchAsync(
             () => Task.FromResult(PushesOf(watcher, "stats:cluster")),
-            p => p[^1][4].GetProperty("total_connections").GetInt64() == 3);
+            p => p[^1][4].GetProperty("total_connections").GetInt64() == 1);
         var roomPush = await Eventually.MatchAsync(
             () => Task.FromResult(PushesOf(watcher, "stats:room")),
             p => p[^1][4].GetProperty("total").GetInt64() == 1);
@@ -50,5 +53,52 @@ public class PresenceTests
         await Eventually.MatchAsync(
             () => Task.FromResult(PushesOf(watcher, "stats:room")),
             p => p[^1][4].GetProperty("total").GetInt64() == 0);
+    }
+
+    [Fact]
+    public async Task A_topic_on_three_nodes_with_nothing_changing_gets_no_push_for_ten_intervals()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var interval = new Dictionary<string, string> { ["ConnCount__Node__PresenceInterval"] = "00:00:00.200" };
+        var nodes = new List<Uri>();
+        foreach (var id in new[] { "node-a", "node-b", "node-c" })
+        {
+            nodes.Add(await cluster.StartNodeAsync(id, interval));
+        }
+
+        var members = new List<PhoenixTestClient>();
+        foreach (var node in nodes)
+        {
+            var member = await PhoenixTestClient.ConnectAsync(Ws(node));
+            await member.JoinAsync("room:a");
+            members.Add(member);
+        }
+
+        await using var watcher = await PhoenixTestClient.ConnectAsync(Ws(nodes[0]));
+        await watcher.JoinAsync("stats:cluster");
+        await watcher.JoinAsync("stats:room:a");
+        await Eventually.MatchAsync(
+            () => Task.FromResult(PushesOf(watcher, "stats:room:a")),
+            p => p.Count > 0 && p[^1][4].GetProperty("total").GetInt64() == 3 && p[^1][4].GetProperty("nodes").EnumerateObject().Count() == 3);
+        await Eventually.MatchAsync(
+            () => Task.FromResult(PushesOf(watcher, "stats:cluster")),
+            p => p.Count > 0 && p[^1][4].GetProperty("cluster_size").GetInt32() == 3 && p[^1][4].GetProperty("total_connections").GetInt64() == 3);
+
+        // Ten intervals with steady counts; nodes answer each gather in whatever order they do.
+        var cluster0 = PushesOf(watcher, "stats:cluster").Count;
+        var topic0 = PushesOf(watcher, "stats:room:a").Count;
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+            await watcher.HeartbeatAsync();
+        }
+
+        Assert.Equal(cluster0, PushesOf(watcher, "stats:cluster").Count);
+        Assert.Equal(topic0, PushesOf(watcher, "stats:room:a").Count);
+
+        foreach (var member in members)
+        {
+            await member.DisposeAsync();
+        }
     }
 }

@@ -1,0 +1,19 @@
+using ConnCount.SocketNode.Counting;
+
+namespace ConnCount.SocketNode.Sockets;
+
+/// <summary>
+/// The <c>stats:*</c> memberships on this node, counted apart from the application's topics: watching the counts
+/// must not change them. Reported as <c>watchers</c>; never in a topic, a total, usage or a limit.
+/// </summary>
+public sealed class WatcherRegistry
+{
+    private readonly ConnectionRegistry _memberships = new();
+
+    /// <summary>Watchers on this node (one per socket and presence topic).</summary>
+    public long Count => _memberships.TotalMemberships;
+
+    public TopicMembership Join(string presenceTopic) => _memberships.Join(presenceTopic);
+
+    public void Leave(TopicMembership membership) => _memberships.Leave(membership);
+}
