@@ -2,6 +2,13 @@
 // Aspire's proxy over the three socket nodes; stats at http://localhost:4080/api/stats.
 var builder = DistributedApplication.CreateBuilder(args);
 
+// No nats-server and no container runtime: say in one line what to install, not a stack trace.
+if (!builder.CanRunNatsServer(out var missing))
+{
+    Console.Error.WriteLine(missing);
+    return 1;
+}
+
 // Generated once and kept in the AppHost's user secrets, so it survives restarts; the dashboard shows it.
 var statsApiKey = builder.AddParameter("statsapi-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
@@ -35,3 +42,4 @@ builder.AddProject<Projects.ConnCount_StatsApi>("statsapi")
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();
+return 0;

@@ -124,6 +124,45 @@ public static class NatsServerBuilderExtensions
     }
 
     /// <summary>
+    /// Checks, before anything starts, that NATS can run here: the <c>nats-server</c> executable, or a container
+    /// runtime that answers. Publishing needs neither.
+    /// </summary>
+    /// <param name="builder">The application builder.</param>
+    /// <param name="problem">One line saying what to install and how, when NATS cannot run.</param>
+    public static bool CanRunNatsServer(this IDistributedApplicationBuilder builder, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        problem = null;
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return true;
+        }
+
+        var mode = ReadMode(builder);
+        if (mode != NatsServerMode.Container && FindOnPath(NatsServerDefaults.ExecutableName) is not null)
+        {
+            return true;
+        }
+
+        if (mode == NatsServerMode.Executable)
+        {
+            problem = $"ConnCount needs NATS: {ModeConfigurationKey} is 'executable' but {NatsServerDefaults.ExecutableName} is not on PATH; " +
+                "install it (Debian/Ubuntu: sudo apt-get install -y nats-server; macOS: brew install nats-server) and run again.";
+            return false;
+        }
+
+        var runtime = ContainerRuntimeProbe.Name(builder.Configuration);
+        if (ContainerRuntimeProbe.Answers(runtime))
+        {
+            return true;
+        }
+
+        problem = $"ConnCount needs NATS: {NatsServerDefaults.ExecutableName} is not on PATH and no container runtime answers ('{runtime} info' failed); " +
+            "install nats-server (Debian/Ubuntu: sudo apt-get install -y nats-server; macOS: brew install nats-server) or start Docker or Podman, then run again.";
+        return false;
+    }
+
+    /// <summary>
     /// The full path of <c>nats-server</c> when the executable should run, or <see langword="null"/>
     /// for the container.
     /// </summary>
@@ -135,14 +174,7 @@ public static class NatsServerBuilderExtensions
             return null;
         }
 
-        var configured = builder.Configuration[ModeConfigurationKey];
-        var mode = string.IsNullOrEmpty(configured)
-            ? NatsServerMode.Auto
-            : Enum.TryParse<NatsServerMode>(configured, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
-                ? parsed
-                : throw new DistributedApplicationException(
-                    $"'{configured}' is not a valid {ModeConfigurationKey}: use auto, executable or container.");
-
+        var mode = ReadMode(builder);
         if (mode == NatsServerMode.Container)
         {
             return null;
@@ -157,6 +189,17 @@ public static class NatsServerBuilderExtensions
         }
 
         return path;
+    }
+
+    private static NatsServerMode ReadMode(IDistributedApplicationBuilder builder)
+    {
+        var configured = builder.Configuration[ModeConfigurationKey];
+        return string.IsNullOrEmpty(configured)
+            ? NatsServerMode.Auto
+            : Enum.TryParse<NatsServerMode>(configured, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
+                ? parsed
+                : throw new DistributedApplicationException(
+                    $"'{configured}' is not a valid {ModeConfigurationKey}: use auto, executable or container.");
     }
 
     private static string? FindOnPath(string executableName)
