@@ -60,6 +60,8 @@ public static class Extensions
                 .AddView("conncount.gather.duration", new ExplicitBucketHistogramConfiguration { Boundaries = GatherDurationBuckets })
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
+                // Heartbeats and syncs would fill the trace list; what a request causes is kept (see the sampler).
+                .SetSampler(new ParentBasedSampler(new BackgroundNatsSampler()))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(o =>
                     // Health probes and scrapes would drown the traces that matter. A WebSocket upgrade is not

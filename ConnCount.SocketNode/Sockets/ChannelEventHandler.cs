@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
@@ -47,6 +48,7 @@ public sealed class ChannelEventHandler(
                 return ChannelReply.Success(w => JsonSerializer.Serialize(w, info, SocketNodeJsonContext.Default.MonitoringInfo));
 
             case PhoenixEvents.GetClusterConnectionStats when visibility.MayReadCrossTopic(access):
+                using (SocketNodeTelemetry.Source.StartActivity(evt, ActivityKind.Server))
                 try
                 {
                     var clusterStats = visibility.Filter(await cluster.GetAsync(cancellationToken), access);
@@ -59,7 +61,10 @@ public sealed class ChannelEventHandler(
                 }
 
             case Usage.UsageChannelEvent.Name when visibility.MayReadUsage(access):
-                return await usage.HandleAsync(cancellationToken);
+                using (SocketNodeTelemetry.Source.StartActivity(evt, ActivityKind.Server))
+                {
+                    return await usage.HandleAsync(cancellationToken);
+                }
 
             case PhoenixEvents.GetConnectionStats or PhoenixEvents.GetMonitoringInfo or PhoenixEvents.GetClusterConnectionStats or Usage.UsageChannelEvent.Name:
                 return ChannelReply.Failure(JoinAuthorizer.Unauthorized);
