@@ -15,11 +15,11 @@ public sealed class ConnectionLimitOptions
     /// <summary>
     /// Pending connections on the node (Kestrel's <c>MaxConcurrentConnections</c>, which stops counting a connection
     /// once it is upgraded); beyond it a new connection is closed at once. With the default
-    /// <see cref="LimitsOptions.MaxSocketsPerNode"/> of 19,000 this leaves about 500 of a 20,000 open-file limit for
-    /// NATS, listeners, the runtime and files.
+    /// <see cref="LimitsOptions.MaxSocketsPerNode"/> of 19,000 this leaves 600 of a 20,000 open-file limit, of which an
+    /// idle node already holds about 300 (assemblies, pipes, listeners, NATS), for everything else.
     /// </summary>
     [Range(1, 1_000_000)]
-    public int MaxPending { get; set; } = 512;
+    public int MaxPending { get; set; } = 400;
 
     /// <summary>
     /// Pending connections from one client address; beyond it a new connection from that address is closed at once.
