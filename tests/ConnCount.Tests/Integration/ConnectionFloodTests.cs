@@ -81,10 +81,14 @@ public class ConnectionFloodTests
     }
 
     [Fact]
-    public async Task Established_sockets_do_not_count_against_the_per_address_pending_limit()
+    public async Task Established_sockets_count_against_neither_the_nodes_pending_budget_nor_their_addresss()
     {
         await using var cluster = await TestCluster.StartAsync();
-        var node = await cluster.StartNodeAsync("node-a", new() { ["ConnCount__Connections__MaxPendingPerIp"] = "3" });
+        var node = await cluster.StartNodeAsync("node-a", new()
+        {
+            ["ConnCount__Connections__MaxPending"] = "5",
+            ["ConnCount__Connections__MaxPendingPerIp"] = "3",
+        });
         var source = IPAddress.Parse("127.0.0.4");
         var clients = new List<PhoenixTestClient>();
         try
