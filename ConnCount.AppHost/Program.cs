@@ -28,6 +28,8 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     .WithEnvironment("ConnCount__Auth__ProtectedTopics__0", "private:*")
     .WithEnvironment("ConnCount__Auth__SigningKey", joinSigningKey)
     .WithDrainCommands(nodeAdminKey)
+    // Locally every client comes through Aspire's proxy on loopback; it must not count as one client.
+    .WithLocalProxyTrusted()
     // Clients connect from outside a deployment; the stats API stays internal unless chosen otherwise (docs/deploy.md).
     .WithExternalHttpEndpoints()
     .WithLocalHttpPort(4000)

@@ -10,6 +10,9 @@ builder.AddSocketNode();
 
 var app = builder.Build();
 
+// First, so limits and logs see the client behind a trusted proxy (ConnCount:Proxy:TrustedProxies).
+app.UseForwardedHeaders();
+
 // No WebSocket-level ping: the Phoenix heartbeat and the idle timeout already find dead peers, and a
 // keep-alive timer per socket would cost memory on every idle connection.
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });

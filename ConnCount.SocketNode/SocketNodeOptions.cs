@@ -11,7 +11,7 @@ public sealed class SocketNodeOptions
     /// <summary>Overrides the node's identity; by default the replica's <c>service.instance.id</c>.</summary>
     public string? Id { get; set; }
 
-    /// <summary>When set, admin calls (drain) need this in <c>X-Admin-Key</c>; when not, they are allowed from loopback only.</summary>
+    /// <summary>Admin calls (drain) need this in <c>X-Admin-Key</c>; when it is not set they are disabled (403).</summary>
     public string? AdminKey { get; set; }
 
     /// <summary>How many of the node's biggest topics keep their own <c>topic</c> tag on metrics; the rest are <c>other</c>.</summary>

@@ -1,4 +1,5 @@
-using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using ConnCount.SocketNode.Sockets;
 using Microsoft.Extensions.Options;
 
@@ -6,20 +7,28 @@ namespace ConnCount.SocketNode.Node;
 
 /// <summary>
 /// <c>POST /admin/drain</c> stops accepting sockets and closes the open ones with 1001 so clients reconnect
-/// to another replica; <c>DELETE /admin/drain</c> resumes. Allowed from loopback, or with the
-/// <c>X-Admin-Key</c> header when <c>ConnCount:Node:AdminKey</c> is set.
+/// to another replica; <c>DELETE /admin/drain</c> resumes. Both need <c>ConnCount:Node:AdminKey</c> in the
+/// <c>X-Admin-Key</c> header; with no key configured they are disabled.
 /// </summary>
+/// <remarks>
+/// Never authorized by address: behind a proxy every caller may look like loopback. A custom header is something a
+/// web page can only send after a CORS preflight, which the node does not answer, so a cross-origin page cannot
+/// trigger these (a <c>text/plain</c> form POST carries no such header).
+/// </remarks>
 public static class DrainEndpoints
 {
     public const string Path = "/admin/drain";
+
+    /// <summary>The header that carries the admin key.</summary>
+    public const string KeyHeader = "X-Admin-Key";
 
     public static IEndpointRouteBuilder MapDrain(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost(Path, async (HttpContext context, NodeState state, SessionTracker sessions, IOptions<SocketNodeOptions> options) =>
         {
-            if (!Allowed(context, options.Value))
+            if (Refusal(context, options.Value) is { } refusal)
             {
-                return Forbidden();
+                return refusal;
             }
 
             state.SetDraining(true);
@@ -29,9 +38,9 @@ public static class DrainEndpoints
 
         endpoints.MapDelete(Path, (HttpContext context, NodeState state, IOptions<SocketNodeOptions> options) =>
         {
-            if (!Allowed(context, options.Value))
+            if (Refusal(context, options.Value) is { } refusal)
             {
-                return Forbidden();
+                return refusal;
             }
 
             state.SetDraining(false);
@@ -40,21 +49,26 @@ public static class DrainEndpoints
         return endpoints;
     }
 
-    private static IResult Forbidden() => TypedResults.Problem(
-        title: "Admin access required",
-        detail: "Call from loopback, or send X-Admin-Key matching ConnCount:Node:AdminKey.",
-        statusCode: StatusCodes.Status403Forbidden);
-
-    private static bool Allowed(HttpContext context, SocketNodeOptions options)
+    /// <summary>Null when the request carries the configured key; otherwise the 403 problem to answer.</summary>
+    private static IResult? Refusal(HttpContext context, SocketNodeOptions options)
     {
-        if (!string.IsNullOrEmpty(options.AdminKey))
+        if (string.IsNullOrEmpty(options.AdminKey))
         {
-            var sent = context.Request.Headers["X-Admin-Key"].ToString();
-            return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.UTF8.GetBytes(sent), System.Text.Encoding.UTF8.GetBytes(options.AdminKey));
+            return TypedResults.Problem(
+                title: "Admin endpoints disabled",
+                detail: $"Set ConnCount:Node:AdminKey on this node and send it in {KeyHeader}.",
+                statusCode: StatusCodes.Status403Forbidden);
         }
 
-        return context.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
+        // Hashes of equal length, so the comparison takes the same time whatever was sent, its length included.
+        var sent = SHA256.HashData(Encoding.UTF8.GetBytes(context.Request.Headers[KeyHeader].ToString()));
+        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.AdminKey));
+        return CryptographicOperations.FixedTimeEquals(sent, expected)
+            ? null
+            : TypedResults.Problem(
+                title: "Admin access required",
+                detail: $"Send {KeyHeader} matching ConnCount:Node:AdminKey.",
+                statusCode: StatusCodes.Status403Forbidden);
     }
 
     /// <summary>The answer: whether the node now drains, and how many sockets it asked to close.</summary>

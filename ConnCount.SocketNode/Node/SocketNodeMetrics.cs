@@ -21,7 +21,7 @@ public sealed class SocketNodeMetrics : IDisposable
         _meter.CreateObservableGauge("conncount.sockets.open", () => registry.Sockets, unit: "{socket}", description: "Open WebSocket connections on this node.");
         _meter.CreateObservableGauge("conncount.connections.current", () => registry.TotalMemberships, unit: "{membership}", description: "Topic memberships on this node.");
         _meter.CreateObservableGauge("conncount.topics.active", () => registry.TopicCount, unit: "{topic}", description: "Topics with at least one member on this node.");
-        _refused = _meter.CreateCounter<long>("conncount.connections.refused", unit: "{refusal}", description: "Upgrades and joins refused, by reason.");
+        _refused = _meter.CreateCounter<long>("conncount.connections.refused", unit: "{refusal}", description: "Connections, upgrades and joins refused, by reason.");
         _joins = _meter.CreateCounter<long>("conncount.joins", unit: "{join}", description: "Topic joins accepted.");
         _leaves = _meter.CreateCounter<long>("conncount.leaves", unit: "{leave}", description: "Topic memberships ended (leave, close, abort, timeout).");
     }

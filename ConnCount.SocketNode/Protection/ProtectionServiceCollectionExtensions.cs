@@ -1,6 +1,10 @@
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
 namespace ConnCount.SocketNode.Protection;
 
-/// <summary>Registers limits, rate limits, join authorization and the upgrade gate.</summary>
+/// <summary>Registers connection limits, trusted proxies, limits, rate limits, join authorization and the upgrade gate.</summary>
 public static class ProtectionServiceCollectionExtensions
 {
     public static IHostApplicationBuilder AddSocketNodeProtection(this IHostApplicationBuilder builder)
@@ -20,6 +24,7 @@ public static class ProtectionServiceCollectionExtensions
                 "ConnCount:Auth:ClockSkew must be between 00:00:00 and 00:10:00.")
             .ValidateOnStart();
 
+        builder.AddConnectionLimits();
         builder.Services.AddSingleton<JoinAuthorizer>();
         builder.Services.AddSingleton<StatsVisibility>();
         builder.Services.AddSingleton<UpgradeGate>();
@@ -27,5 +32,38 @@ public static class ProtectionServiceCollectionExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterLimits>());
 
         return builder;
+    }
+
+    /// <summary>
+    /// Connection-level limits (<see cref="ConnectionLimitOptions"/>) and the trusted proxies whose forwarded headers
+    /// give the client address (<see cref="ProxyOptions"/>); the app calls <c>UseForwardedHeaders</c> first.
+    /// </summary>
+    private static void AddConnectionLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ConnectionLimitOptions>().Bind(builder.Configuration.GetSection(ConnectionLimitOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => o.MaxPendingPerIp <= o.MaxPending, "ConnCount:Connections:MaxPendingPerIp cannot exceed ConnCount:Connections:MaxPending.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<ProxyOptions>().Bind(builder.Configuration.GetSection(ProxyOptions.SectionName))
+            .Validate(o => o.TrustedProxies.All(p => TrustedProxies.TryParse(p.Trim(), out _)),
+                "ConnCount:Proxy:TrustedProxies entries must be IP addresses or CIDR networks (10.0.0.0/8).")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<TrustedProxies>();
+        builder.Services.AddSingleton<PendingConnectionLimiter>();
+        builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelConnectionLimitsSetup>();
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<TrustedProxies>((forwarded, proxies) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // The defaults trust loopback; only the configured proxies are trusted here, and a chain of them is walked
+            // back to the first address that is not one (ForwardLimit off).
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in proxies.Networks)
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+
+            forwarded.ForwardLimit = null;
+        });
     }
 }

@@ -14,6 +14,9 @@ namespace ConnCount.SocketNode.Protection;
 /// The per-IP rate is a partitioned token bucket taken here, once, rather than ASP.NET Core's rate-limiting
 /// middleware on the endpoint: the middleware awaits the whole request, so for a WebSocket it would hold
 /// its state for the socket's lifetime. Idle per-IP buckets are dropped by the partitioned limiter.
+/// The client IP is the one <c>UseForwardedHeaders</c> resolved; a request whose address is still a trusted proxy's
+/// (the proxy sent no <c>X-Forwarded-For</c>, as Aspire's local proxy does not) carries clients the node cannot tell
+/// apart, so it is not limited as one client: the node-wide rate still applies.
 /// </remarks>
 public sealed class UpgradeGate : IDisposable
 {
@@ -25,6 +28,7 @@ public sealed class UpgradeGate : IDisposable
     private readonly bool _anyOriginByDefault;
     private readonly TokenBucketRateLimiter _perNode;
     private readonly PartitionedRateLimiter<string> _perIp;
+    private readonly TrustedProxies _proxies;
 
     public UpgradeGate(
         ConnectionRegistry registry,
@@ -33,8 +37,10 @@ public sealed class UpgradeGate : IDisposable
         IOptions<LimitsOptions> limits,
         IOptions<RateLimitOptions> rates,
         IOptions<AuthOptions> auth,
+        TrustedProxies proxies,
         IHostEnvironment environment)
     {
+        _proxies = proxies;
         _registry = registry;
         _state = state;
         _metrics = metrics;
@@ -66,8 +72,9 @@ public sealed class UpgradeGate : IDisposable
                 "Origin not allowed", $"Origin '{origin}' is not in ConnCount:Auth:AllowedOrigins.");
         }
 
-        using (var ipLease = _perIp.AttemptAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown"))
+        if (ClientAddress(context) is { } client)
         {
+            using var ipLease = _perIp.AttemptAcquire(client);
             if (!ipLease.IsAcquired)
             {
                 return Refuse(context, "ip_rate", "1", StatusCodes.Status429TooManyRequests,
@@ -95,6 +102,17 @@ public sealed class UpgradeGate : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>The per-IP limiter's key: the resolved client address, or null when it is a trusted proxy's own.</summary>
+    private string? ClientAddress(HttpContext context)
+    {
+        if (context.Connection.RemoteIpAddress is not { } address)
+        {
+            return "unknown";
+        }
+
+        return _proxies.Contains(address) ? null : TrustedProxies.Normalize(address).ToString();
     }
 
     /// <summary>Counts the refusal under <paramref name="reason"/> and builds its problem response.</summary>

@@ -78,6 +78,8 @@ CC_NODE_ENV=(
   "ConnCount__RateLimits__ConnectionsPerSecondPerIp=1000000"
   "ConnCount__RateLimits__ConnectionsPerSecondPerNode=1000000"
   "ConnCount__RateLimits__JoinsPerSecondPerSocket=1000000"
+  # Every pending connection of the node may come from one LoadGen address (its 64 in flight fit the default too).
+  "ConnCount__Connections__MaxPendingPerIp=400"
 )
 
 # Services run as in production (no developer exception page, no Development defaults); the StatsApi then

@@ -89,6 +89,21 @@ public sealed class AppModelTests
     }
 
     [Fact]
+    public async Task Socket_nodes_trust_loopback_as_their_proxy_when_run_and_not_when_published()
+    {
+        const string prefix = LocalProxyExtensions.TrustedProxyVariablePrefix;
+        await using (var run = await CreateAsync())
+        {
+            var environment = await EnvironmentAsync(run, "socketnode");
+            Assert.Equal("127.0.0.1", environment[prefix + "0"]);
+            Assert.Equal("::1", environment[prefix + "1"]);
+        }
+
+        await using var publish = await CreateAsync("--AppHost:Operation=publish");
+        Assert.DoesNotContain(await EnvironmentAsync(publish, "socketnode"), e => e.Key.StartsWith(prefix, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Three_nats_servers_form_one_cluster_each_routed_to_the_other_two()
     {
         await using var builder = await CreateAsync("--ConnCount:Nats:Servers=3", "--ConnCount:Nats:Mode=executable");
@@ -143,6 +158,18 @@ public sealed class AppModelTests
             IManifestExpressionProvider expression => expression.ValueExpression,
             _ => arg.ToString() ?? "",
         }).ToList();
+    }
+
+    private static async Task<Dictionary<string, object>> EnvironmentAsync(IDistributedApplicationTestingBuilder builder, string resourceName)
+    {
+        var resource = builder.Resources.Single(r => r.Name == resourceName);
+        var environment = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(new EnvironmentCallbackContext(builder.ExecutionContext, environment));
+        }
+
+        return environment;
     }
 
     private static async Task<IDistributedApplicationTestingBuilder> CreateAsync(params string[] args)

@@ -12,11 +12,12 @@ public class DrainAndMonitoringTests
     public async Task Draining_closes_sockets_with_1001_refuses_new_ones_and_shows_in_cluster_stats()
     {
         await using var cluster = await TestCluster.StartAsync();
-        var node = await cluster.StartNodeAsync("node-a");
+        var node = await cluster.StartNodeAsync("node-a", new() { ["ConnCount__Node__AdminKey"] = "admin-secret" });
         await cluster.StartApiAsync();
         var client = await PhoenixTestClient.ConnectAsync(Ws(node));
         await client.JoinAsync("room");
         using var admin = new HttpClient { BaseAddress = node };
+        admin.DefaultRequestHeaders.Add("X-Admin-Key", "admin-secret");
 
         using var drain = await admin.PostAsync("/admin/drain", null);
 
