@@ -124,8 +124,8 @@ public static class NatsServerBuilderExtensions
     }
 
     /// <summary>
-    /// Checks, before anything starts, that NATS can run here: the <c>nats-server</c> executable, or a container
-    /// runtime that answers. Publishing needs neither.
+    /// Checks, before anything starts, that NATS can run here: the <c>nats-server</c> executable, or (in the
+    /// default <c>auto</c> mode) a container runtime that answers. Publishing needs neither.
     /// </summary>
     /// <param name="builder">The application builder.</param>
     /// <param name="problem">One line saying what to install and how, when NATS cannot run.</param>
@@ -138,8 +138,9 @@ public static class NatsServerBuilderExtensions
             return true;
         }
 
+        // An explicit 'container' is the user's choice of runtime: the container resource reports its own failures.
         var mode = ReadMode(builder);
-        if (mode != NatsServerMode.Container && FindOnPath(NatsServerDefaults.ExecutableName) is not null)
+        if (mode == NatsServerMode.Container || FindOnPath(NatsServerDefaults.ExecutableName) is not null)
         {
             return true;
         }

@@ -28,6 +28,18 @@ public static class NodeJs
         }
     }
 
+    /// <summary>Runs a script until it exits by itself; its output and exit code (null when it was still running at the timeout).</summary>
+    public static async Task<(string Output, int? ExitCode)> RunToExitAsync(string script, TimeSpan timeout)
+    {
+        await Installed.Value;
+        var process = ExternalProcess.Start("node", [script], workingDirectory: Folder);
+        await using (process)
+        {
+            await process.WaitForExitAsync(timeout);
+            return (process.Output, process.ExitCode);
+        }
+    }
+
     private static async Task InstallAsync()
     {
         var info = new ProcessStartInfo("npm", ["install", "--no-audit", "--no-fund"])
