@@ -1,6 +1,7 @@
 // Local endpoints (see the README): sockets at ws://localhost:4000/socket/websocket, spread by
 // Aspire's proxy over the three socket nodes; stats at http://localhost:4080/api/stats.
-var builder = DistributedApplication.CreateBuilder(args);
+var builder = DistributedApplication.CreateBuilder(args)
+    .WithRandomLocalPortsWhenAsked();
 
 // No nats-server and no container runtime: say in one line what to install, not a stack trace.
 if (!builder.CanRunNatsServer(out var missing))

@@ -1,48 +1,45 @@
-using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace ConnCount.AppHost.Tests;
 
-/// <summary>What <c>dotnet run --project ConnCount.AppHost</c> says on a machine that cannot run NATS.</summary>
-public class PrerequisiteTests
+/// <summary>What a newcomer meets first when running the AppHost: a clear line when NATS cannot run, and side-by-side clusters.</summary>
+public partial class PrerequisiteTests
 {
     [Fact]
     public async Task Without_nats_server_or_a_container_runtime_the_AppHost_says_in_one_line_what_to_install()
     {
-        var dotnet = (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "dotnet"))
-            .First(File.Exists);
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ConnCount.AppHost.dll"));
         // A PATH with only the .NET host on it, and a container runtime that does not exist.
-        start.Environment["PATH"] = Path.GetDirectoryName(Path.GetFullPath(dotnet))!;
-        start.Environment["ASPIRE_CONTAINER_RUNTIME"] = "conncount-no-such-runtime";
-        start.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
-
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
+        await using var appHost = AppHostProcess.Start([], new Dictionary<string, string>
         {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+            ["PATH"] = Path.GetDirectoryName(Path.GetFullPath(AppHostProcess.Dotnet))!,
+            ["ASPIRE_CONTAINER_RUNTIME"] = "conncount-no-such-runtime",
+        });
+        await appHost.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-        var error = (await stderr).Trim();
-        Assert.NotEqual(0, process.ExitCode);
-        Assert.Single(error.Split('\n'));
-        Assert.Contains("apt-get install -y nats-server", error, StringComparison.Ordinal);
-        Assert.Contains("conncount-no-such-runtime", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", error + await stdout, StringComparison.Ordinal);
+        var output = appHost.Output.Trim();
+        Assert.NotEqual(0, appHost.ExitCode);
+        Assert.Single(output.Split('\n'));
+        Assert.Contains("apt-get install -y nats-server", output, StringComparison.Ordinal);
+        Assert.Contains("conncount-no-such-runtime", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Two_AppHosts_with_random_ports_run_side_by_side_with_dashboards_of_their_own()
+    {
+        string[] args = ["--ConnCount:RandomPorts=true"];
+        await using var first = AppHostProcess.Start(args);
+        Assert.True(await first.WaitForOutputAsync("Distributed application started", TimeSpan.FromSeconds(90)), first.Output);
+        await using var second = AppHostProcess.Start(args);
+        Assert.True(await second.WaitForOutputAsync("Distributed application started", TimeSpan.FromSeconds(90)), second.Output);
+
+        var dashboards = new[] { first, second }.Select(a => LoginUrl().Match(a.Output).Groups["port"].Value).ToList();
+        Assert.All(dashboards, port => Assert.NotEqual("", port));
+        Assert.DoesNotContain("15080", dashboards);
+        Assert.NotEqual(dashboards[0], dashboards[1]);
+        Assert.False(first.HasExited || second.HasExited);
+    }
+
+    [GeneratedRegex(@"Login URL:\s+http://localhost:(?<port>\d+)/login")]
+    private static partial Regex LoginUrl();
 }
