@@ -10,6 +10,7 @@ builder.AddStatsApi();
 
 var app = builder.Build();
 
+app.UseDotSegmentRefusal();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseLivePage();
