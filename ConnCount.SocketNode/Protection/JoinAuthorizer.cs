@@ -22,11 +22,13 @@ public sealed class JoinAuthorizer
     private readonly AuthOptions _options;
     private readonly JsonWebTokenHandler _handler = new();
     private readonly TokenValidationParameters? _parameters;
+    private readonly TelemetryTopicNames _topicNames;
     private readonly ILogger<JoinAuthorizer> _logger;
 
-    public JoinAuthorizer(IOptions<AuthOptions> options, ILogger<JoinAuthorizer> logger)
+    public JoinAuthorizer(IOptions<AuthOptions> options, TelemetryTopicNames topicNames, ILogger<JoinAuthorizer> logger)
     {
         _options = options.Value;
+        _topicNames = topicNames;
         _logger = logger;
         if (!string.IsNullOrEmpty(_options.SigningKey))
         {
@@ -69,7 +71,7 @@ public sealed class JoinAuthorizer
         var result = await _handler.ValidateTokenAsync(token, _parameters);
         if (!result.IsValid)
         {
-            _logger.LogDebug("Join token refused for {Topic}: {Reason}", topic, result.Exception?.Message);
+            _logger.LogDebug("Join token refused for {Topic}: {Reason}", _topicNames.For(topic), result.Exception?.Message);
             return isProtected ? null : new JoinGrant(null, null);
         }
 

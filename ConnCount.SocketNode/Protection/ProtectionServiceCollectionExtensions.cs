@@ -18,6 +18,7 @@ public static class ProtectionServiceCollectionExtensions
                 "ConnCount:Auth:SigningKey must be at least 32 bytes when ConnCount:Auth:ProtectedTopics is set.")
             .ValidateOnStart();
 
+        builder.Services.AddSingleton<TelemetryTopicNames>();
         builder.Services.AddSingleton<JoinAuthorizer>();
         builder.Services.AddSingleton<UpgradeGate>();
         builder.Services.AddSingleton<ClusterLimits>();
