@@ -25,9 +25,10 @@ public static class Extensions
     // and would put every gather, measured in seconds, into the first bucket.
     private static readonly double[] GatherDurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-    /// <summary>Adds OpenTelemetry, default health checks, service discovery and HTTP resilience.</summary>
+    /// <summary>Adds secret redaction in logs, OpenTelemetry, default health checks, service discovery and HTTP resilience.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.AddSecretRedaction();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();

@@ -2,7 +2,8 @@ using ConnCount.SocketNode;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Sockets;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings (appsettings.json) come from the application's own folder, whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddServiceDefaults();
 builder.AddNatsClient("nats");

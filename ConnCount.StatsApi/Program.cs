@@ -2,7 +2,8 @@ using ConnCount.StatsApi;
 using ConnCount.StatsApi.Live;
 using ConnCount.StatsApi.Stats;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings (appsettings.json) come from the application's own folder, whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddServiceDefaults();
 builder.AddNatsClient("nats");
@@ -10,6 +11,7 @@ builder.AddStatsApi();
 
 var app = builder.Build();
 
+app.UseDotSegmentRefusal();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseLivePage();

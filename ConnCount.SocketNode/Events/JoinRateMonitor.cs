@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Node;
+using ConnCount.SocketNode.Protection;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
@@ -20,6 +21,7 @@ public sealed class JoinRateMonitor(
     IOptions<SpikeOptions> options,
     IMeterFactory meters,
     TimeProvider time,
+    TelemetryTopicNames topicNames,
     ILogger<JoinRateMonitor> logger) : BackgroundService
 {
     private static readonly NatsJsonContextSerializer<SpikeEvent> Serializer = new(ClusterJsonContext.Default);
@@ -92,7 +94,7 @@ public sealed class JoinRateMonitor(
     {
         var spike = new SpikeEvent(scope, identity.Id, topic, Math.Round(rate, 2), Math.Round(baseline, 2), options.Value.Factor, time.GetUtcNow());
         _spikes.Add(1, new KeyValuePair<string, object?>("scope", scope));
-        logger.LogWarning("Join-rate spike on {Scope} {Topic}: {Rate}/s against a baseline of {Baseline}/s", scope, topic ?? identity.Id, spike.Rate, spike.Baseline);
+        logger.LogWarning("Join-rate spike on {Scope} {Topic}: {Rate}/s against a baseline of {Baseline}/s", scope, topic is null ? identity.Id : topicNames.For(topic), spike.Rate, spike.Baseline);
         try
         {
             await nats.PublishAsync(NatsSubjects.SpikeEvents, spike, serializer: Serializer, cancellationToken: cancellationToken);

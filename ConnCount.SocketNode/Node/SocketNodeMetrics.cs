@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Protection;
 
 namespace ConnCount.SocketNode.Node;
 
@@ -14,9 +15,10 @@ public sealed class SocketNodeMetrics : IDisposable
     private readonly Counter<long> _leaves;
     private readonly TopicTagger _topics;
 
-    public SocketNodeMetrics(IMeterFactory meters, ConnectionRegistry registry, Microsoft.Extensions.Options.IOptions<SocketNodeOptions> options)
+    public SocketNodeMetrics(
+        IMeterFactory meters, ConnectionRegistry registry, TelemetryTopicNames names, Microsoft.Extensions.Options.IOptions<SocketNodeOptions> options)
     {
-        _topics = new TopicTagger(registry, options.Value.MetricsTopTopics);
+        _topics = new TopicTagger(registry, names, options.Value.MetricsTopTopics);
         _meter = meters.Create(MeterName);
         _meter.CreateObservableGauge("conncount.sockets.open", () => registry.Sockets, unit: "{socket}", description: "Open WebSocket connections on this node.");
         _meter.CreateObservableGauge("conncount.connections.current", () => registry.TotalMemberships, unit: "{membership}", description: "Topic memberships on this node.");
@@ -35,10 +37,11 @@ public sealed class SocketNodeMetrics : IDisposable
     public void Dispose() => _meter.Dispose();
 
     /// <summary>
-    /// Keeps the <c>topic</c> tag's cardinality bounded: the node's top-N topics by members (refreshed every
-    /// 10 s) keep their name, every other topic is tagged <c>other</c>.
+    /// Keeps the <c>topic</c> tag's cardinality bounded and protected names out of it: a protected topic is tagged
+    /// <c>protected</c> (see <see cref="TelemetryTopicNames"/>); of the rest, the node's top-N topics by members
+    /// (refreshed every 10 s) keep their name, every other topic is tagged <c>other</c>.
     /// </summary>
-    private sealed class TopicTagger(ConnectionRegistry registry, int top)
+    private sealed class TopicTagger(ConnectionRegistry registry, TelemetryTopicNames names, int top)
     {
         public const string Other = "other";
         private static readonly long RefreshMs = 10_000;
@@ -47,11 +50,17 @@ public sealed class SocketNodeMetrics : IDisposable
 
         public string Tag(string topic)
         {
+            if (names.IsHidden(topic))
+            {
+                return TelemetryTopicNames.Protected;
+            }
+
             var now = Environment.TickCount64;
             var next = Interlocked.Read(ref _nextRefresh);
             if (now >= next && Interlocked.CompareExchange(ref _nextRefresh, now + RefreshMs, next) == next)
             {
                 _tracked = registry.SnapshotTopics()
+                    .Where(t => !names.IsHidden(t.Key))
                     .OrderByDescending(t => t.Value)
                     .Take(top)
                     .Select(t => t.Key)

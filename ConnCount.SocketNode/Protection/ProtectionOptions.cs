@@ -52,6 +52,9 @@ public sealed class AuthOptions
     /// <summary>Topic patterns (exact, or prefix ending in <c>*</c>) whose joins need a signed token.</summary>
     public List<string> ProtectedTopics { get; set; } = [];
 
+    /// <summary>When true, protected topics keep their names in metric tags and logs; by default they all read <c>protected</c>.</summary>
+    public bool ProtectedTopicsInTelemetry { get; set; }
+
     /// <summary>HMAC-SHA256 key for join tokens (at least 32 bytes of UTF-8). Required when any topic is protected.</summary>
     public string? SigningKey { get; set; }
 

@@ -25,6 +25,7 @@ public static class ProtectionServiceCollectionExtensions
             .ValidateOnStart();
 
         builder.AddConnectionLimits();
+        builder.Services.AddSingleton<TelemetryTopicNames>();
         builder.Services.AddSingleton<JoinAuthorizer>();
         builder.Services.AddSingleton<StatsVisibility>();
         builder.Services.AddSingleton<UpgradeGate>();

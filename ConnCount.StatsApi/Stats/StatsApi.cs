@@ -2,6 +2,7 @@ using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Scaling;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using System.ComponentModel;
@@ -23,7 +24,8 @@ public static class StatsApi
     {
         var api = app.MapGroup("/api/stats")
             .WithTags("Stats")
-            .RequireAuthorization(ApiKeyDefaults.ReadStatsPolicy);
+            .RequireAuthorization(ApiKeyDefaults.ReadStatsPolicy)
+            .AddEndpointFilter<SingleQueryValuesFilter>();
 
         api.MapGet("/", GetClusterAsync)
             .WithName("GetClusterStats")
@@ -33,7 +35,10 @@ public static class StatsApi
             .WithSummary("Topics with their cluster totals: filtered by prefix, ordered by count or name, top N, paged.");
         api.MapGet("/topics/{*topic}", GetTopicAsync)
             .WithName("GetTopicStats")
-            .WithSummary("One topic across the cluster, per node.");
+            .WithSummary("One topic across the cluster, per node; the name percent-encoded in the path (no '.', '..' or NUL: use /api/stats/topic?name=).");
+        api.MapGet("/topic", GetTopicByNameAsync)
+            .WithName("GetTopicStatsByName")
+            .WithSummary("One topic across the cluster, per node; the name in the query, so any topic a node accepts can be asked for.");
         api.MapGet("/scale", GetScaleAsync)
             .WithName("GetScale")
             .WithSummary("Replicas an autoscaler should run: ceil(sockets / target_per_node), for KEDA's metrics-api scaler.");
@@ -100,14 +105,27 @@ public static class StatsApi
         return TypedResults.Ok(TopicRanking.List(stats, query));
     }
 
-    public static async Task<Results<Ok<TopicView>, ProblemHttpResult>> GetTopicAsync(
-        string topic, ClusterStatsClient cluster, CancellationToken cancellationToken)
+    public static Task<Results<Ok<TopicView>, ProblemHttpResult>> GetTopicAsync(
+        [Description("The topic, each character outside A-Z a-z 0-9 - . _ ~ percent-encoded as UTF-8; '/' may stay as is or be %2F.")] string topic,
+        HttpContext context,
+        ClusterStatsClient cluster,
+        CancellationToken cancellationToken) =>
+        AnswerTopicAsync(TopicPath.Decode(topic, context.Features.Get<IHttpRequestFeature>()?.RawTarget), cluster, cancellationToken);
+
+    public static Task<Results<Ok<TopicView>, ProblemHttpResult>> GetTopicByNameAsync(
+        [Description("The topic, percent-encoded as UTF-8 (JavaScript encodeURIComponent, .NET Uri.EscapeDataString); '+' reads as a space, so a plus is %2B.")] string? name,
+        ClusterStatsClient cluster,
+        CancellationToken cancellationToken) =>
+        AnswerTopicAsync(name, cluster, cancellationToken);
+
+    private static async Task<Results<Ok<TopicView>, ProblemHttpResult>> AnswerTopicAsync(
+        string? topic, ClusterStatsClient cluster, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(topic) || topic.Length > MaxTopicLength)
         {
             return TypedResults.Problem(
                 title: "Invalid topic",
-                detail: $"A topic is 1 to {MaxTopicLength} characters long.",
+                detail: $"A topic is 1 to {MaxTopicLength} characters (UTF-16 code units) long.",
                 statusCode: StatusCodes.Status400BadRequest);
         }
 

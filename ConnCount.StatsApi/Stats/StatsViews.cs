@@ -3,7 +3,7 @@ using ConnCount.StatsApi.Scaling;
 
 namespace ConnCount.StatsApi.Stats;
 
-/// <summary>One topic across the cluster: <c>GET /api/stats/topics/{topic}</c>.</summary>
+/// <summary>One topic across the cluster: <c>GET /api/stats/topics/{topic}</c> or <c>GET /api/stats/topic?name=</c>.</summary>
 public sealed record TopicView(string Topic, long Total, IReadOnlyDictionary<string, long> Nodes, bool Partial, IReadOnlyList<string> MissingNodes);
 
 /// <summary>Every node the cluster knows of: <c>GET /api/stats/nodes</c>.</summary>

@@ -16,17 +16,21 @@
   const byId = id => document.getElementById(id);
   const format = n => Number(n).toLocaleString("en-US");
 
-  // The key arrives once as ?key=...; it moves to this tab's session storage and out of the address bar,
+  // The key arrives once in the fragment, #key=... (never sent to the server, so in no log and no redirect);
+  // ?key=... is still read for old links. It moves to this tab's session storage and out of the address bar,
   // so it is not left in bookmarks, screenshots or the browser history.
   const apiKey = (() => {
-    const params = new URLSearchParams(location.search);
-    const fromUrl = params.get("key");
-    if (fromUrl) {
-      sessionStorage.setItem(KEY_STORAGE, fromUrl);
-      params.delete("key");
-      const rest = params.toString();
-      history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
-      return fromUrl;
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    const query = new URLSearchParams(location.search);
+    const given = fragment.get("key") || query.get("key");
+    if (given) {
+      sessionStorage.setItem(KEY_STORAGE, given);
+      fragment.delete("key");
+      query.delete("key");
+      const search = query.toString();
+      const hash = fragment.toString();
+      history.replaceState(null, "", location.pathname + (search ? "?" + search : "") + (hash ? "#" + hash : ""));
+      return given;
     }
     return sessionStorage.getItem(KEY_STORAGE);
   })();
@@ -135,8 +139,8 @@
       });
       if (response.status === 401) {
         setStatus(apiKey
-          ? "The API key was refused. Open this page as /live/?key=<key> with a configured key."
-          : "This API needs a key. Open this page as /live/?key=<key>.", "error");
+          ? "The API key was refused. Open this page as /live/#key=<key> with a configured key."
+          : "This API needs a key. Open this page as /live/#key=<key>.", "error");
       } else if (response.status === 503) {
         setStatus("Cluster unavailable (the API cannot reach NATS); retrying…", "warn");
       } else if (!response.ok) {

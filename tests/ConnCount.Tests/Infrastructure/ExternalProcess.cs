@@ -9,7 +9,13 @@ public sealed class ExternalProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private ExternalProcess(Process process) => _process = process;
+    private readonly Action<string>? _onLine;
+
+    private ExternalProcess(Process process, Action<string>? onLine)
+    {
+        _process = process;
+        _onLine = onLine;
+    }
 
     public string Output => string.Join(Environment.NewLine, _output);
 
@@ -20,7 +26,9 @@ public sealed class ExternalProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static ExternalProcess Start(string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <param name="onLine">Sees every line of output (the kept output is only the last 400).</param>
+    public static ExternalProcess Start(
+        string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null, Action<string>? onLine = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -40,7 +48,7 @@ public sealed class ExternalProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var wrapper = new ExternalProcess(process);
+        var wrapper = new ExternalProcess(process, onLine);
         process.OutputDataReceived += (_, e) => wrapper.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => wrapper.Keep(e.Data);
         process.Start();
@@ -110,6 +118,7 @@ public sealed class ExternalProcess : IAsyncDisposable
             return;
         }
 
+        _onLine?.Invoke(line);
         _output.Enqueue(line);
         while (_output.Count > 400 && _output.TryDequeue(out _))
         {

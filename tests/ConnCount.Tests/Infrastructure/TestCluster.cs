@@ -64,22 +64,22 @@ public sealed class TestCluster : IAsyncDisposable
         await WaitForTcpAsync(NatsPort);
     }
 
-    public async Task<Uri> StartNodeAsync(string id, Dictionary<string, string>? settings = null)
+    public async Task<Uri> StartNodeAsync(string id, Dictionary<string, string>? settings = null, ServiceLaunch? launch = null)
     {
         var port = FreePort.Next();
         var env = Environment(settings);
         env["ConnCount__Node__Id"] = id;
-        var process = StartService("ConnCount.SocketNode", port, env);
+        var process = StartService("ConnCount.SocketNode", port, env, launch);
         var uri = new Uri($"http://127.0.0.1:{port}");
         Nodes[id] = (process, uri);
         await WaitHealthyAsync(uri, process);
         return uri;
     }
 
-    public async Task<HttpClient> StartApiAsync(Dictionary<string, string>? settings = null)
+    public async Task<HttpClient> StartApiAsync(Dictionary<string, string>? settings = null, ServiceLaunch? launch = null)
     {
         var port = FreePort.Next();
-        ApiProcess = StartService("ConnCount.StatsApi", port, Environment(settings));
+        ApiProcess = StartService("ConnCount.StatsApi", port, Environment(settings), launch);
         var uri = new Uri($"http://127.0.0.1:{port}");
         await WaitHealthyAsync(uri, ApiProcess);
         Api = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(30) };
@@ -124,9 +124,10 @@ public sealed class TestCluster : IAsyncDisposable
         return env;
     }
 
-    private ExternalProcess StartService(string project, int port, Dictionary<string, string> env)
+    private ExternalProcess StartService(string project, int port, Dictionary<string, string> env, ServiceLaunch? launch)
     {
-        var process = ExternalProcess.Start("dotnet", [RepoPaths.ServiceAssembly(project), "--urls", $"http://127.0.0.1:{port}"], env);
+        var process = ExternalProcess.Start(
+            "dotnet", [RepoPaths.ServiceAssembly(project), "--urls", $"http://127.0.0.1:{port}"], env, launch?.WorkingDirectory, launch?.OnLine);
         _processes.Add(process);
         return process;
     }
@@ -178,3 +179,6 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 }
+
+/// <summary>How a service process is started: its working directory (default: the test's), and who sees each output line.</summary>
+public sealed record ServiceLaunch(string? WorkingDirectory = null, Action<string>? OnLine = null);

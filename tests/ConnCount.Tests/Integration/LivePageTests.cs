@@ -39,7 +39,8 @@ public partial class LivePageTests
         await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("total_connections").GetInt64() == 4);
 
         await using var browser = await Chromium.StartAsync();
-        var page = await browser.OpenAsync(new Uri(api.BaseAddress!, $"/?key={Key}"));
+        // The key in the fragment: never sent to the server, kept by the browser across the redirect from /.
+        var page = await browser.OpenAsync(new Uri(api.BaseAddress!, $"/#key={Key}"));
 
         await page.WaitForTextAsync("#total-connections", "4");
         Assert.Equal("3", await page.TextAsync("#total-sockets"));
@@ -52,7 +53,7 @@ public partial class LivePageTests
         // A topic name is text on the page, never markup.
         Assert.Equal(0, await page.EvaluateAsync<int>("document.querySelectorAll('#topics i').length"));
         // The key left the address bar once the page had read it.
-        Assert.Equal("/live/", await page.EvaluateAsync<string>("location.pathname + location.search"));
+        Assert.Equal("/live/", await page.EvaluateAsync<string>("location.pathname + location.search + location.hash"));
 
         // A value only this document holds: a reload would lose it.
         await page.EvaluateAsync<string>("window.__sameDocument = 'yes'");
@@ -86,7 +87,7 @@ public partial class LivePageTests
         await using var browser = await Chromium.StartAsync();
         var page = await browser.OpenAsync(new Uri(api.BaseAddress!, "/live/"));
 
-        var status = await page.WaitForAsync("document.getElementById('status')?.textContent ?? ''", s => s.Contains("?key=", StringComparison.Ordinal));
+        var status = await page.WaitForAsync("document.getElementById('status')?.textContent ?? ''", s => s.Contains("#key=", StringComparison.Ordinal));
         Assert.Contains("needs a key", status, StringComparison.Ordinal);
         Assert.Equal("–", await page.TextAsync("#total-connections"));
     }
