@@ -1,6 +1,7 @@
 using ConnCount.StatsApi;
 using ConnCount.StatsApi.Live;
 using ConnCount.StatsApi.Stats;
+using Scalar.AspNetCore;
 
 // Settings (appsettings.json) come from the application's own folder, whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -18,6 +19,7 @@ app.UseLivePage();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi();
+app.MapScalarApiReference(o => o.WithTitle("ConnCount Stats API"));
 app.MapDefaultEndpoints();
 app.MapStatsApi();
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
@@ -48,7 +47,7 @@ public sealed class ChannelEventHandler(
                 return ChannelReply.Success(w => JsonSerializer.Serialize(w, info, SocketNodeJsonContext.Default.MonitoringInfo));
 
             case PhoenixEvents.GetClusterConnectionStats when visibility.MayReadCrossTopic(access):
-                using (SocketNodeTelemetry.Source.StartActivity(evt, ActivityKind.Server))
+                using (SocketNodeTelemetry.StartSocketEvent(evt))
                 try
                 {
                     var clusterStats = visibility.Filter(await cluster.GetAsync(cancellationToken), access);
@@ -61,7 +60,7 @@ public sealed class ChannelEventHandler(
                 }
 
             case Usage.UsageChannelEvent.Name when visibility.MayReadUsage(access):
-                using (SocketNodeTelemetry.Source.StartActivity(evt, ActivityKind.Server))
+                using (SocketNodeTelemetry.StartSocketEvent(evt))
                 {
                     return await usage.HandleAsync(cancellationToken);
                 }

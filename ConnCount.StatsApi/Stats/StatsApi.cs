@@ -25,7 +25,11 @@ public static class StatsApi
         var api = app.MapGroup("/api/stats")
             .WithTags("Stats")
             .RequireAuthorization(ApiKeyDefaults.ReadStatsPolicy)
-            .AddEndpointFilter<SingleQueryValuesFilter>();
+            .AddEndpointFilter<SingleQueryValuesFilter>()
+            // Every operation: a bad or repeated query value, a missing key, NATS down (ClusterUnavailableHandler).
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapGet("/", GetClusterAsync)
             .WithName("GetClusterStats")
@@ -35,9 +39,11 @@ public static class StatsApi
             .WithSummary("Topics with their cluster totals: filtered by prefix, ordered by count or name, top N, paged.");
         api.MapGet("/topics/{*topic}", GetTopicAsync)
             .WithName("GetTopicStats")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One topic across the cluster, per node; the name percent-encoded in the path (no '.', '..' or NUL: use /api/stats/topic?name=).");
         api.MapGet("/topic", GetTopicByNameAsync)
             .WithName("GetTopicStatsByName")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One topic across the cluster, per node; the name in the query, so any topic a node accepts can be asked for.");
         api.MapGet("/scale", GetScaleAsync)
             .WithName("GetScale")

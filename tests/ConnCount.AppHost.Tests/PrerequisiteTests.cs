@@ -38,6 +38,7 @@ public partial class PrerequisiteTests
         Assert.DoesNotContain("15080", dashboards);
         Assert.NotEqual(dashboards[0], dashboards[1]);
         Assert.False(first.HasExited || second.HasExited);
+        Assert.DoesNotContain("fail:", first.Output + second.Output, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"Login URL:\s+http://localhost:(?<port>\d+)/login")]

@@ -135,7 +135,7 @@ public sealed class TestCluster : IAsyncDisposable
     private static async Task WaitHealthyAsync(Uri uri, ExternalProcess process)
     {
         using var http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)

@@ -148,6 +148,37 @@ public class StatsApiAuthTests
         Assert.True(document.GetProperty("paths").TryGetProperty("/api/stats/scale", out _));
     }
 
+    [Fact]
+    public async Task The_openapi_document_declares_every_status_and_an_interactive_reference_serves_it()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var api = await cluster.StartApiAsync(new() { ["ConnCount__Api__Key"] = Key });
+
+        var document = await api.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        foreach (var path in document.GetProperty("paths").EnumerateObject().Where(p => p.Name.StartsWith("/api/stats", StringComparison.Ordinal)))
+        {
+            var responses = path.Value.GetProperty("get").GetProperty("responses");
+            foreach (var status in new[] { "200", "400", "401", "503" })
+            {
+                Assert.True(responses.TryGetProperty(status, out var declared), $"{path.Name} declares no {status}");
+                if (status != "200")
+                {
+                    Assert.True(declared.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{path.Name} {status} is not problem details");
+                }
+            }
+        }
+
+        foreach (var topicPath in new[] { "/api/stats/topic", "/api/stats/topics/{topic}" })
+        {
+            Assert.True(document.GetProperty("paths").GetProperty(topicPath).GetProperty("get").GetProperty("responses").TryGetProperty("404", out _), topicPath);
+        }
+
+        // The reference page is open, like the document it reads.
+        using var reference = await api.GetAsync("/scalar/v1");
+        Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+        Assert.Contains("openapi/v1.json", await reference.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private static Task<HttpResponseMessage> SendAsync(HttpClient api, string path, Action<HttpRequestMessage> authorize)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
