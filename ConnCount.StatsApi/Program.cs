@@ -1,4 +1,5 @@
 using ConnCount.StatsApi;
+using ConnCount.StatsApi.Admin;
 using ConnCount.StatsApi.Live;
 using ConnCount.StatsApi.Stats;
 
@@ -18,6 +19,7 @@ app.UseAuthorization();
 app.MapOpenApi();
 app.MapDefaultEndpoints();
 app.MapStatsApi();
+app.MapAdminApi();
 
 app.Run();
 
