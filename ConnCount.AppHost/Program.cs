@@ -36,8 +36,8 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     // Clients connect from outside a deployment; the stats API stays internal unless chosen otherwise (docs/deploy.md).
     .WithExternalHttpEndpoints()
     .WithLocalHttpPort(4000)
-    // Port 4000 reaches any replica: the dashboard also lists each replica's own address and probes its own /health,
-    // so a draining replica shows Degraded.
+    // Port 4000 reaches any replica: the dashboard also lists each replica's own address, and health probes each
+    // replica's own /health, so a draining replica turns socketnode Degraded (the description names it).
     .WithReplicaUrls()
     .WithReplicaHealthCheck("/health");
 
