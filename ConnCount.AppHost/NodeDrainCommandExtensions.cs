@@ -1,4 +1,3 @@
-using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,7 +28,9 @@ public static class NodeDrainCommandExtensions
     /// <remarks>
     /// Aspire's <c>WithHttpCommand</c> would send to the resource's endpoint, which with replicas is Aspire's
     /// round-robin proxy, and so drain whichever replica the proxy picks. These commands find the port of the
-    /// very replica they run on instead.
+    /// very replica they run on instead (<see cref="ReplicaAddress"/>). They call the node directly rather than the
+    /// StatsApi's drain by id, so they still work while NATS or the StatsApi is down; both paths answer the same
+    /// <c>{"node","draining","sockets_closed"}</c>.
     /// </remarks>
     /// <param name="builder">The socket node's resource builder.</param>
     /// <param name="adminKey">The secret the node requires for admin calls from off the node.</param>
@@ -63,7 +64,7 @@ public static class NodeDrainCommandExtensions
     private static async Task<ExecuteCommandResult> SendAsync(ExecuteCommandContext context, HttpMethod method, ParameterResource adminKey)
     {
         var notifications = context.Services.GetRequiredService<ResourceNotificationService>();
-        if (!notifications.TryGetCurrentState(context.ResourceName, out var replica) || ReplicaUri(replica.Snapshot) is not { } baseUri)
+        if (!notifications.TryGetCurrentState(context.ResourceName, out var replica) || ReplicaAddress.Of(replica.Snapshot) is not { } baseUri)
         {
             return CommandResults.Failure($"The HTTP address of '{context.ResourceName}' is not known yet.");
         }
@@ -84,33 +85,5 @@ public static class NodeDrainCommandExtensions
         {
             return CommandResults.Failure(ex);
         }
-    }
-
-    /// <summary>
-    /// The replica's own address, from the environment DCP launched it with: <c>ASPNETCORE_URLS</c> holds the
-    /// port this replica listens on behind the proxy (<c>HTTP_PORTS</c> where it is not set).
-    /// </summary>
-    internal static Uri? ReplicaUri(CustomResourceSnapshot snapshot)
-    {
-        var environment = snapshot.EnvironmentVariables.ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal);
-
-        if (environment.GetValueOrDefault("ASPNETCORE_URLS") is { Length: > 0 } urls)
-        {
-            foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp)
-                {
-                    return uri;
-                }
-            }
-        }
-
-        if (environment.GetValueOrDefault("HTTP_PORTS") is { Length: > 0 } ports
-            && int.TryParse(ports.Split(';')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
-        {
-            return new UriBuilder(Uri.UriSchemeHttp, "localhost", port).Uri;
-        }
-
-        return null;
     }
 }

@@ -19,6 +19,9 @@ var joinSigningKey = builder.AddParameter("join-signing-key", new GenerateParame
 // Lets the dashboard's Drain and Resume commands, and an operator, call a node's /admin/drain from off the node.
 var nodeAdminKey = builder.AddParameter("node-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
+// The StatsApi's admin scope: drain and resume a node by its id (/api/admin/nodes/{id}/drain). Read keys cannot.
+var statsApiAdminKey = builder.AddParameter("statsapi-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
 // One NATS server; with ConnCount:Nats:Servers=3 a cluster of three, the socket nodes spread over them.
 var nats = builder.AddNats("nats");
 
@@ -34,13 +37,17 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     // Clients connect from outside a deployment; the stats API stays internal unless chosen otherwise (docs/deploy.md).
     .WithExternalHttpEndpoints()
     .WithLocalHttpPort(4000)
-    .WithHttpHealthCheck("/health");
+    // Port 4000 reaches any replica: the dashboard also lists each replica's own address, and health probes each
+    // replica's own /health, so a draining replica turns socketnode Degraded (the description names it).
+    .WithReplicaUrls()
+    .WithReplicaHealthCheck("/health");
 
 // StatsApi asks whichever nodes answer over NATS, so it does not wait for socketNode: with no
 // nodes up it reports an empty cluster, and either side can restart alone.
 builder.AddProject<Projects.ConnCount_StatsApi>("statsapi")
     .WithNats(nats)
     .WithEnvironment("ConnCount__Api__Key", statsApiKey)
+    .WithEnvironment("ConnCount__Api__AdminKey", statsApiAdminKey)
     .WithLocalHttpPort(4080)
     .WithHttpHealthCheck("/health");
 

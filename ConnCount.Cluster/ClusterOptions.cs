@@ -14,4 +14,10 @@ public sealed class ClusterOptions
 
     /// <summary>The longest a gather waits for the expected nodes before it answers partial.</summary>
     public TimeSpan GatherTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest an admin request to one node (drain, resume) waits for its answer. A drain answers once its
+    /// sockets have closed, which takes up to the nodes' 3 s close-handshake grace.
+    /// </summary>
+    public TimeSpan AdminTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -4,11 +4,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ConnCount.Cluster;
 
-/// <summary>Registers the cluster view: node directory, its listener and the stats client.</summary>
+/// <summary>Registers the cluster view: node directory, its listener, the stats and usage clients and the node admin client.</summary>
 public static class ClusterServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="NodeDirectory"/>, <see cref="NodeDirectoryListener"/> and <see cref="ClusterStatsClient"/>,
+    /// Adds <see cref="NodeDirectory"/>, <see cref="NodeDirectoryListener"/>, <see cref="ClusterStatsClient"/>, <see cref="ClusterUsageClient"/> and <see cref="NodeAdminClient"/>,
     /// bound to the <c>ConnCount:Cluster</c> section. Needs an <c>INatsConnection</c> registered.
     /// </summary>
     public static IServiceCollection AddClusterStats(this IServiceCollection services, IConfiguration configuration)
@@ -22,6 +22,7 @@ public static class ClusterServiceCollectionExtensions
         services.AddSingleton<NodeDirectory>();
         services.AddSingleton<ClusterStatsClient>();
         services.AddSingleton<ClusterUsageClient>();
+        services.AddSingleton<NodeAdminClient>();
         services.AddHostedService<NodeDirectoryListener>();
         return services;
     }

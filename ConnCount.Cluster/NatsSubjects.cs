@@ -29,4 +29,23 @@ public static class NatsSubjects
 
     /// <summary>Asks every node to announce itself at once (sent by a directory when it starts).</summary>
     public const string Discover = "conncount.v1.nodes.discover";
+
+    /// <summary>The prefix of the subjects one node answers; the node's id is the next token.</summary>
+    public const string NodePrefix = "conncount.v1.nodes.";
+
+    /// <summary>
+    /// Request to one node (<c>conncount.v1.nodes.&lt;node&gt;.admin.drain</c>): stop accepting sockets and close the
+    /// open ones; the node answers a <see cref="Contracts.DrainStatus"/>. Only that node subscribes.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a <see cref="NodeIds.IsSubjectToken">subject token</see>.</exception>
+    public static string NodeDrain(string nodeId) => NodeAdmin(nodeId, "drain");
+
+    /// <summary>Request to one node (<c>conncount.v1.nodes.&lt;node&gt;.admin.resume</c>): accept sockets again; answers a <see cref="Contracts.DrainStatus"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a <see cref="NodeIds.IsSubjectToken">subject token</see>.</exception>
+    public static string NodeResume(string nodeId) => NodeAdmin(nodeId, "resume");
+
+    private static string NodeAdmin(string nodeId, string action) =>
+        NodeIds.IsSubjectToken(nodeId)
+            ? $"{NodePrefix}{nodeId}.admin.{action}"
+            : throw new ArgumentException($"'{nodeId}' cannot be one token of a NATS subject.", nameof(nodeId));
 }

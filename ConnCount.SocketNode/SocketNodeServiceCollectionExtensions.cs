@@ -19,6 +19,8 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddClusterStats(builder.Configuration);
         builder.Services.AddSingleton<NodeIdentity>();
         builder.Services.AddSingleton<NodeState>();
+        builder.Services.AddSingleton<NodeDrainer>();
+        builder.Services.AddHealthChecks().AddCheck<DrainingHealthCheck>(DrainingHealthCheck.Name, tags: ["ready"]);
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddSingleton<WatcherRegistry>();
         builder.Services.AddSingleton<NodeStatsSource>();
@@ -40,6 +42,7 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionTracker>());
         builder.Services.AddHostedService<NodeStatsResponder>();
         builder.Services.AddHostedService<NodeServiceRegistration>();
+        builder.Services.AddHostedService<NodeAdminResponder>();
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using ConnCount.StatsApi;
+using ConnCount.StatsApi.Admin;
 using ConnCount.StatsApi.Live;
 using ConnCount.StatsApi.Stats;
 using Scalar.AspNetCore;
@@ -22,6 +23,7 @@ app.MapOpenApi();
 app.MapScalarApiReference(o => o.WithTitle("ConnCount Stats API"));
 app.MapDefaultEndpoints();
 app.MapStatsApi();
+app.MapAdminApi();
 
 app.Run();
 

@@ -17,4 +17,5 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(UsageStats))]
 [JsonSerializable(typeof(SpikeEvent))]
 [JsonSerializable(typeof(ThresholdEvent))]
+[JsonSerializable(typeof(DrainStatus))]
 public sealed partial class ClusterJsonContext : JsonSerializerContext;

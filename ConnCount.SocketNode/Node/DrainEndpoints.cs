@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using ConnCount.SocketNode.Sockets;
+using ConnCount.Cluster.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace ConnCount.SocketNode.Node;
@@ -8,7 +8,8 @@ namespace ConnCount.SocketNode.Node;
 /// <summary>
 /// <c>POST /admin/drain</c> stops accepting sockets and closes the open ones with 1001 so clients reconnect
 /// to another replica; <c>DELETE /admin/drain</c> resumes. Both need <c>ConnCount:Node:AdminKey</c> in the
-/// <c>X-Admin-Key</c> header; with no key configured they are disabled.
+/// <c>X-Admin-Key</c> header; with no key configured they are disabled. Both answer the node's
+/// <see cref="DrainStatus"/>: <c>{"node","draining","sockets_closed"}</c>.
 /// </summary>
 /// <remarks>
 /// Never authorized by address: behind a proxy every caller may look like loopback. A custom header is something a
@@ -24,30 +25,18 @@ public static class DrainEndpoints
 
     public static IEndpointRouteBuilder MapDrain(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, async (HttpContext context, NodeState state, SessionTracker sessions, IOptions<SocketNodeOptions> options) =>
-        {
-            if (Refusal(context, options.Value) is { } refusal)
-            {
-                return refusal;
-            }
+        endpoints.MapPost(Path, async (HttpContext context, NodeDrainer drainer, IOptions<SocketNodeOptions> options) =>
+            Refusal(context, options.Value) ?? Answer(await drainer.DrainAsync("http")))
+            .WithName("DrainNode");
 
-            state.SetDraining(true);
-            var closed = await sessions.CloseAllAsync("node draining");
-            return Results.Ok(new DrainStatus(true, closed));
-        }).WithName("DrainNode");
-
-        endpoints.MapDelete(Path, (HttpContext context, NodeState state, IOptions<SocketNodeOptions> options) =>
-        {
-            if (Refusal(context, options.Value) is { } refusal)
-            {
-                return refusal;
-            }
-
-            state.SetDraining(false);
-            return Results.Ok(new DrainStatus(false, 0));
-        }).WithName("ResumeNode");
+        endpoints.MapDelete(Path, (HttpContext context, NodeDrainer drainer, IOptions<SocketNodeOptions> options) =>
+            Refusal(context, options.Value) ?? Answer(drainer.Resume("http")))
+            .WithName("ResumeNode");
         return endpoints;
     }
+
+    // The wire contract's snake_case, the same answer the StatsApi relays for a drain by id.
+    private static IResult Answer(DrainStatus status) => TypedResults.Json(status, ClusterJsonContext.Default.DrainStatus);
 
     /// <summary>Null when the request carries the configured key; otherwise the 403 problem to answer.</summary>
     private static IResult? Refusal(HttpContext context, SocketNodeOptions options)
@@ -70,9 +59,4 @@ public static class DrainEndpoints
                 detail: $"Send {KeyHeader} matching ConnCount:Node:AdminKey.",
                 statusCode: StatusCodes.Status403Forbidden);
     }
-
-    /// <summary>The answer: whether the node now drains, and how many sockets it asked to close.</summary>
-    public sealed record DrainStatus(
-        [property: System.Text.Json.Serialization.JsonPropertyName("draining")] bool Draining,
-        [property: System.Text.Json.Serialization.JsonPropertyName("sockets_closed")] int SocketsClosed);
 }

@@ -2,12 +2,13 @@ using Microsoft.AspNetCore.Authentication;
 
 namespace ConnCount.StatsApi.Auth;
 
-/// <summary>Registers API-key authentication and the <see cref="ApiKeyDefaults.ReadStatsPolicy"/> policy.</summary>
+/// <summary>Registers API-key authentication and the <see cref="ApiKeyDefaults.ReadStatsPolicy"/> and <see cref="ApiKeyDefaults.AdminPolicy"/> policies.</summary>
 public static class ApiKeyAuthenticationExtensions
 {
     /// <summary>
-    /// Adds the <see cref="ApiKeyDefaults.Scheme"/> scheme (keys from <c>ConnCount:Api</c>), the policy the
-    /// stats endpoints require, and the start-up check that refuses to run keyless outside Development.
+    /// Adds the <see cref="ApiKeyDefaults.Scheme"/> scheme (keys from <c>ConnCount:Api</c>), the policies the
+    /// stats and admin endpoints require (a scope claim each), and the start-up check that refuses to run keyless
+    /// outside Development.
     /// </summary>
     public static IHostApplicationBuilder AddApiKeyAuthentication(this IHostApplicationBuilder builder)
     {
@@ -20,7 +21,10 @@ public static class ApiKeyAuthenticationExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ApiKeyDefaults.ReadStatsPolicy, policy => policy
                 .AddAuthenticationSchemes(ApiKeyDefaults.Scheme)
-                .RequireAuthenticatedUser());
+                .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyDefaults.ReadScope))
+            .AddPolicy(ApiKeyDefaults.AdminPolicy, policy => policy
+                .AddAuthenticationSchemes(ApiKeyDefaults.Scheme)
+                .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyDefaults.AdminScope));
         return builder;
     }
 }

@@ -9,9 +9,15 @@ namespace ConnCount.StatsApi.Auth;
 
 /// <summary>
 /// Authenticates a request that carries a configured key in <c>X-Api-Key</c> or as
-/// <c>Authorization: Bearer &lt;key&gt;</c>; challenges with a 401 problem and <c>WWW-Authenticate</c>.
-/// With no key configured (Development only) every request is let in as <c>anonymous</c>.
+/// <c>Authorization: Bearer &lt;key&gt;</c>, with a <c>scope</c> claim for what the key may do: <c>read</c> for a read
+/// key, <c>read</c> and <c>admin</c> for an admin key. Challenges with a 401 problem and <c>WWW-Authenticate</c>;
+/// forbids (a key without the scope) with a 403 problem. With no read key configured (Development only) every request
+/// is let in as <c>anonymous</c> with the <c>read</c> scope; <c>admin</c> always needs an admin key.
 /// </summary>
+/// <remarks>
+/// Keys are read from headers only, never from the query or a form: a cross-origin page cannot set these headers
+/// without a CORS preflight, which the API does not answer, so it can never drain a node with a simple request.
+/// </remarks>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
@@ -25,20 +31,48 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (keys.IsOpen)
+        var presented = PresentedKey();
+        if (presented is not null && keys.MatchesAdmin(presented))
         {
-            return Task.FromResult(Success("anonymous"));
+            return Task.FromResult(Success("admin-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.AdminScope));
         }
 
-        var presented = PresentedKey();
+        if (keys.IsOpen)
+        {
+            return Task.FromResult(Success("anonymous", ApiKeyDefaults.ReadScope));
+        }
+
         if (presented is null)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
         return Task.FromResult(keys.Matches(presented)
-            ? Success("api-key")
+            ? Success("api-key", ApiKeyDefaults.ReadScope)
             : AuthenticateResult.Fail("The API key is not valid."));
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = keys.AdminCount == 0
+                ? new ProblemDetails
+                {
+                    Status = StatusCodes.Status403Forbidden,
+                    Title = "Admin endpoints disabled",
+                    Detail = "No admin key is configured: set ConnCount:Api:AdminKey (or ConnCount:Api:AdminKeys) and send it in the "
+                        + $"{ApiKeyDefaults.HeaderName} header or as 'Authorization: Bearer <key>'.",
+                }
+                : new ProblemDetails
+                {
+                    Status = StatusCodes.Status403Forbidden,
+                    Title = "Admin key required",
+                    Detail = $"This key may read the stats only; send an admin key (ConnCount:Api:AdminKey) in the {ApiKeyDefaults.HeaderName} header.",
+                },
+        });
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -79,9 +113,11 @@ public sealed class ApiKeyAuthenticationHandler(
         return null;
     }
 
-    private AuthenticateResult Success(string name)
+    private AuthenticateResult Success(string name, params string[] scopes)
     {
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], Scheme.Name);
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, name), .. scopes.Select(scope => new Claim(ApiKeyDefaults.ScopeClaim, scope))],
+            Scheme.Name);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 }

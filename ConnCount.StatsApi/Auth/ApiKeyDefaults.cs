@@ -1,13 +1,25 @@
 namespace ConnCount.StatsApi.Auth;
 
-/// <summary>Names of the API-key scheme, its policy and the header it reads.</summary>
+/// <summary>Names of the API-key scheme, its policies, scopes and the header it reads.</summary>
 public static class ApiKeyDefaults
 {
     /// <summary>The authentication scheme.</summary>
     public const string Scheme = "ApiKey";
 
-    /// <summary>The authorization policy the stats endpoints require.</summary>
+    /// <summary>The authorization policy the stats endpoints require: the <see cref="ReadScope"/>.</summary>
     public const string ReadStatsPolicy = "read-stats";
+
+    /// <summary>The authorization policy the admin endpoints require: the <see cref="AdminScope"/>.</summary>
+    public const string AdminPolicy = "admin";
+
+    /// <summary>The claim that carries what a key may do; one claim per scope.</summary>
+    public const string ScopeClaim = "scope";
+
+    /// <summary>Read the stats: every read key and every admin key (and anyone, when no read key is configured).</summary>
+    public const string ReadScope = "read";
+
+    /// <summary>Drain and resume nodes: admin keys only.</summary>
+    public const string AdminScope = "admin";
 
     /// <summary>The header that carries the key; <c>Authorization: Bearer &lt;key&gt;</c> works too.</summary>
     public const string HeaderName = "X-Api-Key";

@@ -1,6 +1,6 @@
 namespace ConnCount.StatsApi.Auth;
 
-/// <summary>The keys that may read the stats. Section <c>ConnCount:Api</c>.</summary>
+/// <summary>The keys that may read the stats, and the keys that may also drain nodes. Section <c>ConnCount:Api</c>.</summary>
 public sealed class ApiKeyOptions
 {
     /// <summary>The configuration section these options bind to.</summary>
@@ -12,7 +12,22 @@ public sealed class ApiKeyOptions
     /// <summary>More keys, so one can be rotated in before the old one is removed (<c>ConnCount__Api__Keys__0</c>, ...).</summary>
     public List<string> Keys { get; set; } = [];
 
-    /// <summary>Every non-blank key, from <see cref="Key"/> and <see cref="Keys"/>.</summary>
-    public IEnumerable<string> AllKeys() =>
-        Keys.Append(Key).OfType<string>().Where(k => !string.IsNullOrWhiteSpace(k)).Distinct(StringComparer.Ordinal);
+    /// <summary>
+    /// One admin key: the <c>admin</c> scope (drain and resume nodes under <c>/api/admin</c>) and the <c>read</c> scope.
+    /// The AppHost passes its generated <c>statsapi-admin-key</c> here (<c>ConnCount__Api__AdminKey</c>). Not set: the
+    /// admin endpoints answer 403 to every key.
+    /// </summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>More admin keys, for rotation (<c>ConnCount__Api__AdminKeys__0</c>, ...).</summary>
+    public List<string> AdminKeys { get; set; } = [];
+
+    /// <summary>Every non-blank read key, from <see cref="Key"/> and <see cref="Keys"/>.</summary>
+    public IEnumerable<string> AllKeys() => NonBlank(Keys.Append(Key));
+
+    /// <summary>Every non-blank admin key, from <see cref="AdminKey"/> and <see cref="AdminKeys"/>.</summary>
+    public IEnumerable<string> AllAdminKeys() => NonBlank(AdminKeys.Append(AdminKey));
+
+    private static IEnumerable<string> NonBlank(IEnumerable<string?> keys) =>
+        keys.OfType<string>().Where(k => !string.IsNullOrWhiteSpace(k)).Distinct(StringComparer.Ordinal);
 }

@@ -2,15 +2,22 @@ namespace ConnCount.StatsApi.Auth;
 
 /// <summary>
 /// Refuses to start outside Development when no API key is configured, so a deployment never serves
-/// the stats to anyone by accident; in Development it warns and lets everyone in.
+/// the stats to anyone by accident; in Development it warns and lets everyone read. Refuses, everywhere, a key
+/// configured both as a read key and as an admin key: whoever holds it for reading could drain nodes.
 /// </summary>
 public sealed partial class ApiKeyStartupCheck(ApiKeyStore keys, IHostEnvironment environment, ILogger<ApiKeyStartupCheck> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (keys.AnyKeyInBothLists)
+        {
+            throw new InvalidOperationException(
+                "A key is configured both in ConnCount:Api:Key(s) and in ConnCount:Api:AdminKey(s); an admin key must differ from every read key.");
+        }
+
         if (!keys.IsOpen)
         {
-            LogKeysConfigured(keys.Count);
+            LogKeysConfigured(keys.Count, keys.AdminCount);
             return Task.CompletedTask;
         }
 
@@ -32,6 +39,6 @@ public sealed partial class ApiKeyStartupCheck(ApiKeyStore keys, IHostEnvironmen
         Message = "No API key configured (ConnCount:Api:Key): the stats endpoints are open to anyone. This is allowed in Development only.")]
     private partial void LogOpen();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stats endpoints require an API key; {Count} key(s) configured.")]
-    private partial void LogKeysConfigured(int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stats endpoints require an API key; {Count} read key(s) and {AdminCount} admin key(s) configured.")]
+    private partial void LogKeysConfigured(int count, int adminCount);
 }

@@ -10,22 +10,33 @@ namespace ConnCount.StatsApi.Auth;
 /// </summary>
 public sealed class ApiKeyStore(IOptions<ApiKeyOptions> options)
 {
-    private readonly byte[][] _hashes = [.. options.Value.AllKeys().Select(Hash)];
+    private readonly byte[][] _readHashes = [.. options.Value.AllKeys().Select(Hash)];
+    private readonly byte[][] _adminHashes = [.. options.Value.AllAdminKeys().Select(Hash)];
 
-    /// <summary>No key is configured: the API is open (allowed in Development only).</summary>
-    public bool IsOpen => _hashes.Length == 0;
+    /// <summary>No read key is configured: the stats are open (allowed in Development only).</summary>
+    public bool IsOpen => _readHashes.Length == 0;
 
-    /// <summary>How many keys are configured.</summary>
-    public int Count => _hashes.Length;
+    /// <summary>How many read keys are configured.</summary>
+    public int Count => _readHashes.Length;
 
-    /// <summary>Whether <paramref name="presented"/> is one of the configured keys.</summary>
-    public bool Matches(string presented)
+    /// <summary>How many admin keys are configured; none disables the admin endpoints.</summary>
+    public int AdminCount => _adminHashes.Length;
+
+    /// <summary>Whether some key is configured both as a read key and as an admin key.</summary>
+    public bool AnyKeyInBothLists => _readHashes.Any(r => _adminHashes.Any(a => CryptographicOperations.FixedTimeEquals(r, a)));
+
+    /// <summary>Whether <paramref name="presented"/> is one of the configured read keys.</summary>
+    public bool Matches(string presented) => MatchesAny(Hash(presented), _readHashes);
+
+    /// <summary>Whether <paramref name="presented"/> is one of the configured admin keys.</summary>
+    public bool MatchesAdmin(string presented) => MatchesAny(Hash(presented), _adminHashes);
+
+    private static bool MatchesAny(byte[] hash, byte[][] known)
     {
-        var hash = Hash(presented);
         var match = false;
-        foreach (var known in _hashes)
+        foreach (var k in known)
         {
-            match |= CryptographicOperations.FixedTimeEquals(hash, known);
+            match |= CryptographicOperations.FixedTimeEquals(hash, k);
         }
 
         return match;

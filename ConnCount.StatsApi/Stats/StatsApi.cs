@@ -50,7 +50,7 @@ public static class StatsApi
             .WithSummary("Replicas an autoscaler should run: ceil(sockets / target_per_node), for KEDA's metrics-api scaler.");
         api.MapGet("/nodes", GetNodesAsync)
             .WithName("GetNodes")
-            .WithSummary("Every node with its totals, sockets, start time and last-seen; missing nodes with their last-known counts.");
+            .WithSummary("Every node with its totals, sockets, start time, last-seen and whether it drains; missing nodes with their last-known counts.");
         api.MapGet("/usage", GetUsageAsync)
             .WithName("GetUsage")
             .WithSummary("Connection-seconds (as ms), churn, session lengths and peaks per topic, tenant and node; see docs/usage.md.");
@@ -173,8 +173,8 @@ public static class StatsApi
     public static async Task<NodesView> GetNodesAsync(ClusterStatsClient cluster, CancellationToken cancellationToken)
     {
         var stats = await cluster.GetAsync(cancellationToken);
-        var nodes = stats.Nodes.Select(n => new NodeView(n.Key, "ok", n.Value.Total, n.Value.Sockets, n.Value.StartedAt, n.Value.LastSeen))
-            .Concat(stats.Stale.Select(n => new NodeView(n.Key, "missing", n.Value.Total, n.Value.Sockets, n.Value.StartedAt, n.Value.LastSeen)))
+        var nodes = stats.Nodes.Select(n => new NodeView(n.Key, "ok", n.Value.Total, n.Value.Sockets, n.Value.StartedAt, n.Value.LastSeen, n.Value.Draining))
+            .Concat(stats.Stale.Select(n => new NodeView(n.Key, "missing", n.Value.Total, n.Value.Sockets, n.Value.StartedAt, n.Value.LastSeen, n.Value.Draining)))
             .OrderBy(n => n.Node, StringComparer.Ordinal)
             .ToList();
         return new NodesView(stats.ClusterSize, stats.Partial, nodes);

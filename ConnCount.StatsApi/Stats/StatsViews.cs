@@ -9,8 +9,11 @@ public sealed record TopicView(string Topic, long Total, IReadOnlyDictionary<str
 /// <summary>Every node the cluster knows of: <c>GET /api/stats/nodes</c>.</summary>
 public sealed record NodesView(int ClusterSize, bool Partial, IReadOnlyList<NodeView> Nodes);
 
-/// <summary>One node: <c>status</c> is <c>ok</c> when it answered the gather, <c>missing</c> (with last-known, stale counts) when not.</summary>
-public sealed record NodeView(string Node, string Status, long Total, long Sockets, DateTimeOffset StartedAt, DateTimeOffset LastSeen);
+/// <summary>
+/// One node: <c>status</c> is <c>ok</c> when it answered the gather, <c>missing</c> (with last-known, stale counts) when not;
+/// <c>draining</c> while it refuses new sockets (always false for a missing node: heartbeats do not carry it).
+/// </summary>
+public sealed record NodeView(string Node, string Status, long Total, long Sockets, DateTimeOffset StartedAt, DateTimeOffset LastSeen, bool Draining);
 
 /// <summary>A page of topics: <c>GET /api/stats/topics</c>.</summary>
 /// <param name="TotalTopics">Topics that match the prefix, before <c>top</c> and paging.</param>

@@ -50,11 +50,17 @@ public class ConnCountAppFixture : IAsyncLifetime
     /// <summary>The stats API's key, chosen by the test instead of generated, so requests can carry it.</summary>
     public string StatsApiKey { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>The stats API's admin key (<c>statsapi-admin-key</c>), chosen by the test.</summary>
+    public string StatsApiAdminKey { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>A client of the stats API that sends the admin key.</summary>
+    public HttpClient StatsApiAdmin { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         using var startup = new CancellationTokenSource(StartupTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ConnCount_AppHost>(
-            ["--ConnCount:RandomPorts=true", $"--Parameters:statsapi-key={StatsApiKey}", .. _args],
+            ["--ConnCount:RandomPorts=true", $"--Parameters:statsapi-key={StatsApiKey}", $"--Parameters:statsapi-admin-key={StatsApiAdminKey}", .. _args],
             (options, _) => options.DisableDashboard = true,
             startup.Token);
         builder.Services.AddLogging(logging => logging
@@ -78,6 +84,8 @@ public class ConnCountAppFixture : IAsyncLifetime
             SocketEndpoint = _app.GetEndpoint("socketnode", "http");
             StatsApi = _app.CreateHttpClient("statsapi", "http");
             StatsApi.DefaultRequestHeaders.Add("X-Api-Key", StatsApiKey);
+            StatsApiAdmin = _app.CreateHttpClient("statsapi", "http");
+            StatsApiAdmin.DefaultRequestHeaders.Add("X-Api-Key", StatsApiAdminKey);
 
             // Healthy replicas may not have announced themselves over NATS yet.
             var stats = await Eventually.ReachAsync(GetClusterStatsAsync, s => s.ClusterSize == SocketNodeReplicas, StartupTimeout, startup.Token);
@@ -94,6 +102,7 @@ public class ConnCountAppFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         StatsApi?.Dispose();
+        StatsApiAdmin?.Dispose();
         if (_app is not null)
         {
             await _app.DisposeAsync();
@@ -105,6 +114,12 @@ public class ConnCountAppFixture : IAsyncLifetime
     public async Task<ClusterStatsView> GetClusterStatsAsync(CancellationToken cancellationToken) =>
         await StatsApi.GetFromJsonAsync<ClusterStatsView>("/api/stats", WireJson.Options, cancellationToken)
             ?? throw new InvalidOperationException("GET /api/stats answered null.");
+
+    /// <summary>A replica's current snapshot, as the dashboard shows it.</summary>
+    public CustomResourceSnapshot SnapshotOf(string resourceId) =>
+        App.ResourceNotifications.TryGetCurrentState(resourceId, out var resource)
+            ? resource.Snapshot
+            : throw new InvalidOperationException($"No resource '{resourceId}'.");
 
     /// <summary>Runs a resource command, as the dashboard's command menu does.</summary>
     /// <param name="resourceId">A replica's resource id, or the name of a resource that has one instance.</param>

@@ -39,6 +39,7 @@ public sealed class DrainCommandTests(ConnCountAppFixture fixture, ITestOutputHe
             using (var answer = JsonDocument.Parse(drain.Data?.Value ?? "{}"))
             {
                 Assert.True(answer.RootElement.GetProperty("draining").GetBoolean());
+                Assert.Equal(drained, answer.RootElement.GetProperty("node").GetString());
             }
 
             foreach (var socket in onDrained)

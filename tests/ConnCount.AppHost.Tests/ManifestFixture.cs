@@ -10,7 +10,7 @@ namespace ConnCount.AppHost.Tests;
 /// </summary>
 public sealed class ManifestFixture : IAsyncLifetime
 {
-    public static readonly string[] SecretParameters = ["statsapi-key", "nats-password", "join-signing-key", "node-admin-key"];
+    public static readonly string[] SecretParameters = ["statsapi-key", "statsapi-admin-key", "nats-password", "join-signing-key", "node-admin-key"];
 
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(90);
 

@@ -42,6 +42,7 @@ public sealed class ManifestTests(ManifestFixture manifest) : IClassFixture<Mani
     [InlineData("socketnode", "ConnCount__Auth__SigningKey", "join-signing-key")]
     [InlineData("socketnode", "ConnCount__Node__AdminKey", "node-admin-key")]
     [InlineData("statsapi", "ConnCount__Api__Key", "statsapi-key")]
+    [InlineData("statsapi", "ConnCount__Api__AdminKey", "statsapi-admin-key")]
     public void Secrets_reach_the_services_as_references_to_parameters(string service, string variable, string parameter)
     {
         Assert.Equal($"{{{parameter}.value}}", Env(Resources.GetProperty(service), variable));

@@ -70,10 +70,25 @@
     ].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
     fillTable("nodes", rows.map(r => [
       cell(r.node),
-      cell(r.missing ? "missing (last known)" : "ok", r.missing ? "missing" : ""),
+      statusCell(r),
       cell(format(r.n.total), "num"),
       cell(format(r.n.sockets), "num"),
     ]));
+  }
+
+  // A draining node answers gathers but refuses new sockets: "ok" plus a badge, so it stands out from both.
+  function statusCell(row) {
+    if (row.missing) return cell("missing (last known)", "missing");
+    const td = cell("ok");
+    if (row.n.draining) {
+      const badge = document.createElement("span");
+      badge.className = "badge draining";
+      badge.textContent = "draining";
+      badge.title = "Refusing new sockets until resumed";
+      td.append(" ", badge);
+      td.classList.add("draining");
+    }
+    return td;
   }
 
   function renderTopics(stats) {

@@ -22,6 +22,13 @@ public class DrainAndMonitoringTests
         using var drain = await admin.PostAsync("/admin/drain", null);
 
         drain.EnsureSuccessStatusCode();
+        using (var answer = System.Text.Json.JsonDocument.Parse(await drain.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("node-a", answer.RootElement.GetProperty("node").GetString());
+            Assert.True(answer.RootElement.GetProperty("draining").GetBoolean());
+            Assert.Equal(1, answer.RootElement.GetProperty("sockets_closed").GetInt32());
+        }
+
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await client.Closed.WaitAsync(TimeSpan.FromSeconds(10)));
         var (refused, status) = await PhoenixTestClient.TryConnectAsync(Ws(node));
         Assert.Null(refused);

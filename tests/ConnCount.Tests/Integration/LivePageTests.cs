@@ -73,6 +73,39 @@ public partial class LivePageTests
     }
 
     [Fact]
+    public async Task A_draining_node_shows_a_draining_badge_until_it_resumes()
+    {
+        const string adminKey = "live-page-admin-key-0123456789";
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.StartNodeAsync("node-a");
+        await cluster.StartNodeAsync("node-b");
+        var api = await cluster.StartApiAsync(new() { ["ConnCount__Api__Key"] = Key, ["ConnCount__Api__AdminKey"] = adminKey });
+        api.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == 2);
+
+        await using var browser = await Chromium.StartAsync();
+        var page = await browser.OpenAsync(new Uri(api.BaseAddress!, $"/?key={Key}"));
+        await page.WaitForTextAsync("#cluster-size", "2");
+        Assert.Equal(0, await page.EvaluateAsync<int>("document.querySelectorAll('#nodes .badge.draining').length"));
+
+        using (var drain = await api.PostAsync("/api/admin/nodes/node-a/drain", null))
+        {
+            drain.EnsureSuccessStatusCode();
+        }
+
+        // The badge sits in node-a's row, and only there.
+        const string badged = "[...document.querySelectorAll('#nodes tbody tr')].filter(tr => tr.querySelector('.badge.draining')).map(tr => tr.cells[0].textContent + ' ' + tr.cells[1].textContent).join('|')";
+        Assert.Equal("node-a ok draining", await page.WaitForAsync(badged, s => s.Length > 0));
+
+        using (var resume = await api.DeleteAsync("/api/admin/nodes/node-a/drain"))
+        {
+            resume.EnsureSuccessStatusCode();
+        }
+
+        Assert.Equal("", await page.WaitForAsync(badged, s => s.Length == 0));
+    }
+
+    [Fact]
     public async Task Without_the_key_the_page_says_how_to_give_it()
     {
         await using var cluster = await TestCluster.StartAsync();
