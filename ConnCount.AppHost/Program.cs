@@ -40,7 +40,9 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     // Port 4000 reaches any replica: the dashboard also lists each replica's own address, and health probes each
     // replica's own /health, so a draining replica turns socketnode Degraded (the description names it).
     .WithReplicaUrls()
-    .WithReplicaHealthCheck("/health");
+    .WithReplicaHealthCheck("/health")
+    // On Ctrl+C the nodes stop first, while NATS still carries their goodbyes.
+    .StopsBeforeNats();
 
 // StatsApi asks whichever nodes answer over NATS, so it does not wait for socketNode: with no
 // nodes up it reports an empty cluster, and either side can restart alone.
@@ -49,7 +51,8 @@ builder.AddProject<Projects.ConnCount_StatsApi>("statsapi")
     .WithEnvironment("ConnCount__Api__Key", statsApiKey)
     .WithEnvironment("ConnCount__Api__AdminKey", statsApiAdminKey)
     .WithLocalHttpPort(4080)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .StopsBeforeNats();
 
 builder.Build().Run();
 return 0;

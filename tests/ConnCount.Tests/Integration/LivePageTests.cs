@@ -84,7 +84,7 @@ public partial class LivePageTests
         await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == 2);
 
         await using var browser = await Chromium.StartAsync();
-        var page = await browser.OpenAsync(new Uri(api.BaseAddress!, $"/?key={Key}"));
+        var page = await browser.OpenAsync(new Uri(api.BaseAddress!, $"/#key={Key}"));
         await page.WaitForTextAsync("#cluster-size", "2");
         Assert.Equal(0, await page.EvaluateAsync<int>("document.querySelectorAll('#nodes .badge.draining').length"));
 
