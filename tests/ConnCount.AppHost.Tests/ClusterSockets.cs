@@ -3,6 +3,9 @@ namespace ConnCount.AppHost.Tests;
 /// <summary>A socket a test opened, the node it landed on, and the topics it is in.</summary>
 public sealed record TrackedSocket(PhoenixTestClient Client, string Node, HashSet<string> Topics);
 
+/// <summary>What a drain test drains: the node holding most of the test's sockets, its replica, and the sockets on it and elsewhere.</summary>
+public sealed record DrainTarget(string Node, string Replica, List<TrackedSocket> OnNode, List<TrackedSocket> Elsewhere);
+
 /// <summary>
 /// Opens sockets through the AppHost's proxy, learns where each landed, and waits for the stats API to report
 /// exactly what the open sockets add up to: the steps every end-to-end test takes.
@@ -42,6 +45,16 @@ public sealed class ClusterSockets(ConnCountAppFixture fixture)
             await CloseAllAsync(sockets);
             throw;
         }
+    }
+
+    /// <summary>Opens sockets as <see cref="OpenAsync"/> does and picks the node with the most of them, so a drain has something to close.</summary>
+    public async Task<(List<TrackedSocket> Sockets, DrainTarget Target)> OpenForDrainAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var sockets = await OpenAsync(prefix, cancellationToken);
+        var replicaOf = fixture.SocketNodeReplicaIds.ToDictionary(fixture.NodeIdOf, replica => replica);
+        var node = sockets.CountBy(s => s.Node).MaxBy(n => n.Value).Key;
+        var onNode = sockets.Where(s => s.Node == node).ToList();
+        return (sockets, new DrainTarget(node, replicaOf[node], onNode, sockets.Except(onNode).ToList()));
     }
 
     /// <summary>Every socket joins <c>all</c>, the even ones <c>even</c>, every third one <c>third</c>: 12 + 6 + 4.</summary>

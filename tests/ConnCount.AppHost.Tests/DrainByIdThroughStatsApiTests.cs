@@ -29,12 +29,8 @@ public sealed class DrainByIdThroughStatsApiTests(ConnCountAppFixture fixture)
         using var timeout = new CancellationTokenSource(TestTimeout);
         await _cluster.WaitForEmptyClusterAsync(timeout.Token);
 
-        var sockets = await _cluster.OpenAsync("drain-by-id", timeout.Token);
-        var replicaOf = fixture.SocketNodeReplicaIds.ToDictionary(fixture.NodeIdOf, replica => replica);
-        var drained = sockets.CountBy(s => s.Node).MaxBy(n => n.Value).Key;
-        var replica = replicaOf[drained];
-        var onDrained = sockets.Where(s => s.Node == drained).ToList();
-        var elsewhere = sockets.Except(onDrained).ToList();
+        var (sockets, target) = await _cluster.OpenForDrainAsync("drain-by-id", timeout.Token);
+        var (drained, replica, onDrained, elsewhere) = target;
         try
         {
             using var drain = await fixture.StatsApiAdmin.PostAsync($"/api/admin/nodes/{drained}/drain", null, timeout.Token);
@@ -66,7 +62,7 @@ public sealed class DrainByIdThroughStatsApiTests(ConnCountAppFixture fixture)
             var nodes = await Eventually.ReachAsync(
                 NodesAsync, n => Draining(n, drained) && Sockets(n, drained) == 0, ClusterSockets.SettleTimeout, timeout.Token);
             Assert.True(Draining(nodes, drained), $"{drained} does not report draining in /api/stats/nodes.");
-            Assert.All(replicaOf.Keys.Where(n => n != drained), n => Assert.False(Draining(nodes, n), $"{n} reports draining."));
+            Assert.All(fixture.SocketNodeReplicaIds.Select(fixture.NodeIdOf).Where(n => n != drained), n => Assert.False(Draining(nodes, n), $"{n} reports draining."));
 
             // The dashboard: the replica's health, probed at its own port, turns Degraded and names the drained replica.
             var degraded = await Eventually.ReachAsync(

@@ -24,13 +24,8 @@ public sealed class DrainCommandTests(ConnCountAppFixture fixture, ITestOutputHe
         using var timeout = new CancellationTokenSource(TestTimeout);
         await _cluster.WaitForEmptyClusterAsync(timeout.Token);
 
-        var sockets = await _cluster.OpenAsync("drain", timeout.Token);
-        var replicaOf = fixture.SocketNodeReplicaIds.ToDictionary(fixture.NodeIdOf, replica => replica);
-        // The node with the most sockets, so the drain has something to close.
-        var drained = sockets.CountBy(s => s.Node).MaxBy(n => n.Value).Key;
-        var replica = replicaOf[drained];
-        var onDrained = sockets.Where(s => s.Node == drained).ToList();
-        var elsewhere = sockets.Except(onDrained).ToList();
+        var (sockets, target) = await _cluster.OpenForDrainAsync("drain", timeout.Token);
+        var (drained, replica, onDrained, elsewhere) = target;
         try
         {
             var drain = await fixture.ExecuteCommandAsync(replica, NodeDrainCommandExtensions.DrainCommandName, timeout.Token);

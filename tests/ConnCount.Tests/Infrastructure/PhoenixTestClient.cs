@@ -83,6 +83,30 @@ public sealed class PhoenixTestClient : IAsyncDisposable
     }
 
     /// <summary>The sub-protocol the server accepted.</summary>
+    /// <summary>
+    /// Tries <paramref name="count"/> connections one after another: the ones accepted are added to
+    /// <paramref name="opened"/> (the caller disposes them), the refusals' HTTP statuses are returned.
+    /// </summary>
+    public static async Task<List<System.Net.HttpStatusCode?>> ConnectManyAsync(
+        int count, Func<int, Task<(PhoenixTestClient? Client, System.Net.HttpStatusCode? Status)>> connect, List<PhoenixTestClient> opened)
+    {
+        var refusals = new List<System.Net.HttpStatusCode?>();
+        for (var i = 0; i < count; i++)
+        {
+            var (client, status) = await connect(i);
+            if (client is null)
+            {
+                refusals.Add(status);
+            }
+            else
+            {
+                opened.Add(client);
+            }
+        }
+
+        return refusals;
+    }
+
     public string? SubProtocol => _socket.SubProtocol;
 
     public static Uri WebSocketUri(Uri httpUri) => new UriBuilder(httpUri) { Scheme = httpUri.Scheme == "https" ? "wss" : "ws" }.Uri;

@@ -83,19 +83,7 @@ public class ProtectionTests
         var node = await cluster.StartNodeAsync("node-a", new() { ["ConnCount__RateLimits__ConnectionsPerSecondPerIp"] = "5" });
         var flooder = IPAddress.Parse("127.0.0.2");
         var clients = new List<PhoenixTestClient>();
-        var refusals = new List<HttpStatusCode?>();
-        for (var i = 0; i < 20; i++)
-        {
-            var (client, status) = await PhoenixTestClient.TryConnectAsync(Ws(node), flooder);
-            if (client is null)
-            {
-                refusals.Add(status);
-            }
-            else
-            {
-                clients.Add(client);
-            }
-        }
+        var refusals = await PhoenixTestClient.ConnectManyAsync(20, _ => PhoenixTestClient.TryConnectAsync(Ws(node), flooder), clients);
 
         Assert.NotEmpty(refusals);
         Assert.All(refusals, s => Assert.Equal(HttpStatusCode.TooManyRequests, s));

@@ -27,19 +27,7 @@ public class ProxyTests
         try
         {
             // One client behind the proxy floods: its forwarded address runs out of its bucket.
-            var refusals = new List<HttpStatusCode?>();
-            for (var i = 0; i < 20; i++)
-            {
-                var (client, status) = await ConnectForwardedAsync(node, Proxy, "203.0.113.7");
-                if (client is null)
-                {
-                    refusals.Add(status);
-                }
-                else
-                {
-                    clients.Add(client);
-                }
-            }
+            var refusals = await PhoenixTestClient.ConnectManyAsync(20, _ => ConnectForwardedAsync(node, Proxy, "203.0.113.7"), clients);
 
             Assert.NotEmpty(refusals);
             Assert.All(refusals, s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
@@ -53,22 +41,9 @@ public class ProxyTests
             }
 
             // A client that is not a trusted proxy cannot pick a fresh address per request: its own address is limited.
-            var strangerRefusals = 0;
-            for (var i = 0; i < 20; i++)
-            {
-                var (client, status) = await ConnectForwardedAsync(node, Stranger, $"192.0.2.{10 + i}");
-                if (client is null)
-                {
-                    Assert.Equal(HttpStatusCode.TooManyRequests, status);
-                    strangerRefusals++;
-                }
-                else
-                {
-                    clients.Add(client);
-                }
-            }
-
-            Assert.True(strangerRefusals > 0, "X-Forwarded-For from an untrusted address was honoured");
+            var strangerRefusals = await PhoenixTestClient.ConnectManyAsync(20, i => ConnectForwardedAsync(node, Stranger, $"192.0.2.{10 + i}"), clients);
+            Assert.True(strangerRefusals.Count > 0, "X-Forwarded-For from an untrusted address was honoured");
+            Assert.All(strangerRefusals, s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
         }
         finally
         {
