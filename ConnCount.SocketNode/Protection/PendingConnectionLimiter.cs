@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.RateLimiting;
 using ConnCount.SocketNode.Node;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Options;
 
@@ -36,12 +37,15 @@ public sealed class PendingConnectionLimiter : IDisposable
         _perAddress = PartitionedRateLimiter.Create<IPAddress, IPAddress>(address => RateLimitPartition.GetConcurrencyLimiter(address, _ => perAddress));
     }
 
-    public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
+    /// <remarks>
+    /// Not an async method: one awaiting <c>next</c> would keep its state machine alive for the whole life of every
+    /// socket. The lease is released by the upgrade, or when Kestrel reports the connection complete.
+    /// </remarks>
+    public Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         if (connection.RemoteEndPoint is not IPEndPoint { Address: var peer } || _proxies.Contains(peer))
         {
-            await next(connection);
-            return;
+            return next(connection);
         }
 
         var address = TrustedProxies.Normalize(peer);
@@ -51,18 +55,34 @@ public sealed class PendingConnectionLimiter : IDisposable
             lease.Dispose();
             _metrics.Refused("pending_per_ip");
             _logger.LogDebug("Closed connection {ConnectionId} from {Address}: too many pending connections from it.", connection.ConnectionId, address);
-            return;
+            return Task.CompletedTask;
         }
 
         var pending = new PendingLease(lease, connection.Features.Get<IDecrementConcurrentConnectionCountFeature>());
         connection.Features.Set<IDecrementConcurrentConnectionCountFeature>(pending);
+        if (connection.Features.Get<IConnectionCompleteFeature>() is { } complete)
+        {
+            complete.OnCompleted(static state =>
+            {
+                ((PendingLease)state).ReleaseLease();
+                return Task.CompletedTask;
+            }, pending);
+            return next(connection);
+        }
+
+        return RunThenReleaseAsync(connection, next, pending);
+    }
+
+    /// <summary>A transport without <see cref="IConnectionCompleteFeature"/>: release when the connection's pipeline ends.</summary>
+    private static async Task RunThenReleaseAsync(ConnectionContext connection, ConnectionDelegate next, PendingLease pending)
+    {
         try
         {
             await next(connection);
         }
         finally
         {
-            pending.ReleaseConnection();
+            pending.ReleaseLease();
         }
     }
 
@@ -73,10 +93,14 @@ public sealed class PendingConnectionLimiter : IDisposable
     {
         private RateLimitLease? _lease = lease;
 
+        /// <summary>The upgrade: the connection is a socket now, counted by the node's socket cap instead.</summary>
         public void ReleaseConnection()
         {
-            Interlocked.Exchange(ref _lease, null)?.Dispose();
+            ReleaseLease();
             inner?.ReleaseConnection();
         }
+
+        /// <summary>Gives the address's permit back, once, whichever of the upgrade and the connection's end comes first.</summary>
+        public void ReleaseLease() => Interlocked.Exchange(ref _lease, null)?.Dispose();
     }
 }
