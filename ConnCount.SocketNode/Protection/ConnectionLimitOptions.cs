@@ -13,8 +13,8 @@ public sealed class ConnectionLimitOptions
     public const string SectionName = "ConnCount:Connections";
 
     /// <summary>
-    /// Pending connections on the node (Kestrel's <c>MaxConcurrentConnections</c>, which stops counting a connection
-    /// once it is upgraded); beyond it a new connection is closed at once. With the default
+    /// Pending connections on the node (counted by <see cref="PendingConnectionLimiter"/>, which stops counting a
+    /// connection once Kestrel upgrades it); beyond it a new connection is closed at once. With the default
     /// <see cref="LimitsOptions.MaxSocketsPerNode"/> of 19,000 this leaves 600 of a 20,000 open-file limit, of which an
     /// idle node already holds about 300 (assemblies, pipes, listeners, NATS), for everything else.
     /// </summary>

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 namespace ConnCount.SocketNode.Protection;
 
 /// <summary>
-/// Applies <see cref="ConnectionLimitOptions"/> to Kestrel: its own limits for the node-wide pending count and the
-/// header and keep-alive timeouts, and <see cref="PendingConnectionLimiter"/> on every endpoint, those from
+/// Applies <see cref="ConnectionLimitOptions"/> to Kestrel: its header and keep-alive timeouts, and
+/// <see cref="PendingConnectionLimiter"/> (the node-wide and per-address pending counts) on every endpoint, those from
 /// <c>--urls</c> and <c>ASPNETCORE_URLS</c> included (endpoint defaults apply to all of them).
 /// </summary>
 internal sealed class KestrelConnectionLimitsSetup(IOptions<ConnectionLimitOptions> options, PendingConnectionLimiter limiter) : IConfigureOptions<KestrelServerOptions>
@@ -13,7 +13,6 @@ internal sealed class KestrelConnectionLimitsSetup(IOptions<ConnectionLimitOptio
     public void Configure(KestrelServerOptions kestrel)
     {
         var limits = options.Value;
-        kestrel.Limits.MaxConcurrentConnections = limits.MaxPending;
         kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
         kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
         kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Use(next => connection => limiter.OnConnectionAsync(connection, next)));
