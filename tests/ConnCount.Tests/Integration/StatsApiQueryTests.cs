@@ -95,6 +95,8 @@ public class StatsApiQueryTests
         }
 
         await c2.JoinAsync("t2");
+        // The API learns of a node from its announcements: wait until it counts this one's joins.
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("total_connections").GetInt64() == 4);
 
         using var response = await cluster.Api.GetAsync("/api/stats?top=1");
         response.EnsureSuccessStatusCode();
