@@ -79,7 +79,8 @@ declare -A FIG        # figure name -> median
 declare -A LOADS      # scenario -> load average when it started
 COMMANDS=()           # representative command lines, for the report
 load_now() { cut -d' ' -f1-3 /proc/loadavg; }
-note_cmd() { COMMANDS+=("$*"); }
+# Commands are recorded relative to the repository root, so results carry no path of this machine.
+note_cmd() { local cmd="$*"; COMMANDS+=("${cmd//"$CC_ROOT/"/}"); }
 
 # median V...: the median of the numbers given (mean of the middle two for an even count).
 median() { printf '%s\n' "$@" | grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
