@@ -119,11 +119,13 @@ public sealed class PhoenixSession
     /// </summary>
     /// <remarks>
     /// One async method for the socket's whole life, the receive loop inline: an idle socket waits in a single
-    /// state machine rather than a chain of them.
+    /// state machine rather than a chain of them. The reads take no cancellation token: a lost connection fails the
+    /// read by itself, <see cref="Abort"/> ends it, and a token (<c>RequestAborted</c>) would keep a registration
+    /// alive on every idle socket.
     /// </remarks>
     public async Task RunAsync(HttpContext context, string? subProtocol)
     {
-        var cancellationToken = context.RequestAborted;
+        var cancellationToken = CancellationToken.None;
         var tracked = false;
         try
         {
