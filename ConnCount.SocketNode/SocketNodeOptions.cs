@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ConnCount.Cluster.Contracts;
 
 namespace ConnCount.SocketNode;
 
@@ -30,9 +31,9 @@ public sealed class SocketNodeOptions
     [Range(256, 16 * 1024 * 1024)]
     public int MaxFrameBytes { get; set; } = 64 * 1024;
 
-    /// <summary>Longest topic name accepted on join.</summary>
+    /// <summary>Longest topic name accepted on join, in UTF-16 code units.</summary>
     [Range(1, 4096)]
-    public int MaxTopicLength { get; set; } = 256;
+    public int MaxTopicLength { get; set; } = TopicNames.MaxLength;
 
     /// <summary>Most topics one socket may join at once (Phoenix's default is 100).</summary>
     [Range(1, 100_000)]

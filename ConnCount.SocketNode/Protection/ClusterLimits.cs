@@ -4,6 +4,8 @@ using ConnCount.SocketNode.Node;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
+using ConnCount.SocketNode.Protocol;
+
 namespace ConnCount.SocketNode.Protection;
 
 /// <summary>
@@ -20,12 +22,6 @@ public sealed class ClusterLimits(
     INatsConnection nats,
     ILogger<ClusterLimits> logger) : BackgroundService
 {
-    /// <summary>Join refused: the topic has reached its cluster-wide limit.</summary>
-    public const string TopicFull = "topic limit reached";
-
-    /// <summary>Join refused: the tenant has reached its plan's cluster-wide limit.</summary>
-    public const string TenantFull = "tenant limit reached";
-
     private static readonly NatsJsonContextSerializer<NodeUsage> Serializer = new(ClusterJsonContext.Default);
 
     private readonly Lock _gate = new();
@@ -54,12 +50,12 @@ public sealed class ClusterLimits(
             var nodes = LiveRemotes() + 1;
             if (topicLimit is { } tl && !HasRoom("t:" + topic, _localTopics, topic, tl, nodes, r => r.Topics))
             {
-                return TopicFull;
+                return ReplyReasons.TopicFull;
             }
 
             if (tenantLimit is { } pl && !HasRoom("p:" + grant.Tenant, _localTenants, grant.Tenant!, pl, nodes, r => r.Tenants))
             {
-                return TenantFull;
+                return ReplyReasons.TenantFull;
             }
 
             if (topicLimit is not null)

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -21,9 +22,6 @@ public readonly record struct JoinGrant(string? Tenant, string? Plan);
 /// </remarks>
 public sealed class JoinAuthorizer
 {
-    /// <summary>The refusal reason for a missing, invalid, expired or insufficient token.</summary>
-    public const string Unauthorized = "unauthorized";
-
     private readonly AuthOptions _options;
     private readonly JsonWebTokenHandler _handler = new();
     private readonly TokenValidationParameters? _parameters;
@@ -133,7 +131,7 @@ public sealed class JoinAuthorizer
     }
 
     /// <summary>
-    /// Decides the join of an application topic: a grant, or null when it must be refused as <see cref="Unauthorized"/>.
+    /// Decides the join of an application topic: a grant, or null when it must be refused as <see cref="ReplyReasons.Unauthorized"/>.
     /// <paramref name="token"/> is the access of the token the join presented (its own, else the socket's).
     /// Presence topics are decided by what the socket may see (<see cref="StatsVisibility.MayWatch"/>).
     /// </summary>

@@ -13,9 +13,6 @@ namespace ConnCount.SocketNode.Protection;
 /// </remarks>
 public struct JoinRateBucket
 {
-    /// <summary>Join refused: this socket joins faster than allowed.</summary>
-    public const string TooManyJoins = "too many joins, slow down";
-
     private double _tokens;
     private long _lastMs;
 

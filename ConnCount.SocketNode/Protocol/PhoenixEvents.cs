@@ -1,6 +1,6 @@
 namespace ConnCount.SocketNode.Protocol;
 
-/// <summary>Event names and reserved topics of the Phoenix protocol, and the events ConnCount adds.</summary>
+/// <summary>Event names and reserved topics of the Phoenix protocol, and the events ConnCount adds; reply reasons are in <see cref="ReplyReasons"/>.</summary>
 public static class PhoenixEvents
 {
     /// <summary>The socket-level topic heartbeats use.</summary>
@@ -16,4 +16,8 @@ public static class PhoenixEvents
     public const string GetConnectionStats = "get_connection_stats";
     public const string GetClusterConnectionStats = "get_cluster_connection_stats";
     public const string GetMonitoringInfo = "get_monitoring_info";
+    public const string GetUsageStats = "get_usage_stats";
+
+    /// <summary>The push a <c>stats:*</c> channel receives when its counts change.</summary>
+    public const string ConnectionStats = "connection_stats";
 }

@@ -26,12 +26,6 @@ public sealed class ChannelEventHandler(
     StatsVisibility visibility,
     ILogger<ChannelEventHandler> logger)
 {
-    /// <summary>Reason given for an event this server does not know.</summary>
-    public const string UnknownEvent = "unknown event";
-
-    /// <summary>Reason given when the cluster cannot be gathered (NATS down).</summary>
-    public const string ClusterUnavailable = "cluster unavailable";
-
     /// <param name="evt">The pushed event.</param>
     /// <param name="access">What the asking socket may see; null for a socket that showed no valid token.</param>
     public async ValueTask<ChannelReply> HandleAsync(string evt, SocketReadAccess? access, CancellationToken cancellationToken)
@@ -56,20 +50,20 @@ public sealed class ChannelEventHandler(
                 catch (ClusterUnavailableException ex)
                 {
                     logger.LogWarning("Cluster stats unavailable: {Reason}", ex.Message);
-                    return ChannelReply.Failure(ClusterUnavailable);
+                    return ChannelReply.Failure(ReplyReasons.ClusterUnavailable);
                 }
 
-            case Usage.UsageChannelEvent.Name when visibility.MayReadUsage(access):
+            case PhoenixEvents.GetUsageStats when visibility.MayReadUsage(access):
                 using (SocketNodeTelemetry.StartSocketEvent(evt))
                 {
                     return await usage.HandleAsync(cancellationToken);
                 }
 
-            case PhoenixEvents.GetConnectionStats or PhoenixEvents.GetMonitoringInfo or PhoenixEvents.GetClusterConnectionStats or Usage.UsageChannelEvent.Name:
-                return ChannelReply.Failure(JoinAuthorizer.Unauthorized);
+            case PhoenixEvents.GetConnectionStats or PhoenixEvents.GetMonitoringInfo or PhoenixEvents.GetClusterConnectionStats or PhoenixEvents.GetUsageStats:
+                return ChannelReply.Failure(ReplyReasons.Unauthorized);
 
             default:
-                return ChannelReply.Failure(UnknownEvent);
+                return ChannelReply.Failure(ReplyReasons.UnknownEvent);
         }
     }
 }

@@ -13,22 +13,6 @@ namespace ConnCount.SocketNode.Sockets;
 /// </summary>
 public sealed class PhoenixSession
 {
-    /// <summary>Join refused: the topic is empty.</summary>
-    public const string InvalidTopic = "invalid topic";
-    /// <summary>Join refused: the topic is longer than the configured maximum.</summary>
-    public const string TopicTooLong = "topic too long";
-    /// <summary>Join refused: the socket has joined the maximum number of topics.</summary>
-    public const string TooManyChannels = "too many channels joined";
-    /// <summary>Join refused: the topic is reserved for the socket itself.</summary>
-    public const string ReservedTopic = "reserved topic";
-    /// <summary>Join refused: no join_ref was sent.</summary>
-    public const string MissingJoinRef = "missing join_ref";
-    /// <summary>A push or leave on a topic this socket has not joined.</summary>
-    public const string UnmatchedTopic = "unmatched topic";
-
-    /// <summary>The close reason sent to a socket silent past <see cref="SocketNodeOptions.IdleTimeout"/>.</summary>
-    public const string IdleTimeoutReason = "idle timeout";
-
     private const int InitialBufferBytes = 4096;
 
     /// <summary>A thread's frame scratch buffer is dropped rather than kept once a frame grew it past this.</summary>
@@ -82,7 +66,7 @@ public sealed class PhoenixSession
 
         using (var sendTimeout = new CancellationTokenSource(grace))
         {
-            await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, IdleTimeoutReason, sendTimeout.Token);
+            await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, ReplyReasons.IdleTimeout, sendTimeout.Token);
         }
 
         await Task.Delay(grace);
@@ -270,7 +254,7 @@ public sealed class PhoenixSession
             default:
                 if (!_memberships.Contains(frame.Topic))
                 {
-                    await SendReplyErrorAsync(frame, UnmatchedTopic, cancellationToken);
+                    await SendReplyErrorAsync(frame, ReplyReasons.UnmatchedTopic, cancellationToken);
                     break;
                 }
 
@@ -291,30 +275,16 @@ public sealed class PhoenixSession
     private async Task JoinAsync(PhoenixFrame frame, CancellationToken cancellationToken)
     {
         var rejoin = _memberships.TryGet(frame.Topic, out var old);
-        var refusal = frame switch
-        {
-            { JoinRef: null } => MissingJoinRef,
-            { Topic.Length: 0 } => InvalidTopic,
-            { Topic: PhoenixEvents.SocketTopic } => ReservedTopic,
-            _ when frame.Topic.Length > _options.MaxTopicLength => TopicTooLong,
-            _ when !rejoin && _memberships.Count >= _options.MaxChannelsPerSocket => TooManyChannels,
-            _ when !_joinRate.TryTake(_deps.JoinsPerSecond, Environment.TickCount64) => JoinRateBucket.TooManyJoins,
-            _ => null,
-        };
-
+        var request = new JoinRequest(frame.JoinRef, frame.Topic, rejoin, _memberships.Count);
+        var refusal = _deps.Admission.CheckRequest(request, ref _joinRate, Environment.TickCount64);
         JoinGrant grant = default;
         if (refusal is null)
         {
             var token = await JoinTokenAsync(ReadToken(frame.Payload));
             var authorized = _deps.Authorizer.Authorize(frame.Topic, token);
-            if (authorized is null || (PresenceHub.IsPresenceTopic(frame.Topic) && !_deps.Visibility.MayWatch(frame.Topic, _access)))
-            {
-                refusal = JoinAuthorizer.Unauthorized;
-            }
-            else
-            {
-                grant = authorized.Value;
-            }
+            var watchAllowed = !PresenceHub.IsPresenceTopic(frame.Topic) || _deps.Visibility.MayWatch(frame.Topic, _access);
+            refusal = JoinAdmission.CheckAccess(authorized, watchAllowed);
+            grant = authorized.GetValueOrDefault();
         }
 
         if (refusal is null && rejoin)
@@ -367,7 +337,7 @@ public sealed class PhoenixSession
     {
         if (!_memberships.Remove(frame.Topic, out var membership))
         {
-            await SendReplyErrorAsync(frame, UnmatchedTopic, cancellationToken);
+            await SendReplyErrorAsync(frame, ReplyReasons.UnmatchedTopic, cancellationToken);
             return;
         }
 

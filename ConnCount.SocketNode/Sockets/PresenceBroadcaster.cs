@@ -23,9 +23,6 @@ public sealed class PresenceBroadcaster(
     IOptions<SocketNodeOptions> options,
     ILogger<PresenceBroadcaster> logger) : BackgroundService
 {
-    /// <summary>The pushed event's name.</summary>
-    public const string Event = "connection_stats";
-
     /// <summary>Per presence topic and view: the content key of the last push.</summary>
     private readonly Dictionary<(string Topic, string View), string> _lastSent = [];
 
@@ -166,7 +163,7 @@ public sealed class PresenceBroadcaster(
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             // A slow subscriber must not hold up the others.
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            await session.SendAsync(w => PhoenixFrameWriter.WritePush(w, joinRef, topic, Event, p => p.WriteRawValue(payload, skipInputValidation: true)), timeout.Token);
+            await session.SendAsync(w => PhoenixFrameWriter.WritePush(w, joinRef, topic, PhoenixEvents.ConnectionStats, p => p.WriteRawValue(payload, skipInputValidation: true)), timeout.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
         {

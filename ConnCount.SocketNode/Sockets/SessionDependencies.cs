@@ -27,8 +27,8 @@ public sealed class SessionDependencies(
     public ChannelEventHandler Events => events;
     public JoinAuthorizer Authorizer => authorizer;
     public StatsVisibility Visibility => visibility;
-    /// <summary>Joins per second allowed on one socket (<see cref="RateLimitOptions.JoinsPerSecondPerSocket"/>).</summary>
-    public int JoinsPerSecond { get; } = rates.Value.JoinsPerSecondPerSocket;
+    /// <summary>The ordered refusals of a join, with this node's limits.</summary>
+    public JoinAdmission Admission { get; } = new(options.Value.MaxTopicLength, options.Value.MaxChannelsPerSocket, rates.Value.JoinsPerSecondPerSocket);
     public ClusterLimits Limits => limits;
     public SocketNodeMetrics Metrics => metrics;
     public PresenceHub Presence => presence;

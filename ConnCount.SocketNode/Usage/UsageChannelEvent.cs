@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
 
 namespace ConnCount.SocketNode.Usage;
@@ -8,9 +9,6 @@ namespace ConnCount.SocketNode.Usage;
 /// <summary>The channel event <c>get_usage_stats</c>: the cluster's usage, with the default query.</summary>
 public sealed class UsageChannelEvent(ClusterUsageClient usage, ILogger<UsageChannelEvent> logger)
 {
-    /// <summary>The event name a client pushes on any joined topic.</summary>
-    public const string Name = "get_usage_stats";
-
     public async ValueTask<ChannelReply> HandleAsync(CancellationToken cancellationToken)
     {
         try
@@ -21,7 +19,7 @@ public sealed class UsageChannelEvent(ClusterUsageClient usage, ILogger<UsageCha
         catch (ClusterUnavailableException ex)
         {
             logger.LogWarning("Cluster usage unavailable: {Reason}", ex.Message);
-            return ChannelReply.Failure(ChannelEventHandler.ClusterUnavailable);
+            return ChannelReply.Failure(ReplyReasons.ClusterUnavailable);
         }
     }
 }

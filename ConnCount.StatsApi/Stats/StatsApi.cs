@@ -15,7 +15,7 @@ namespace ConnCount.StatsApi.Stats;
 public static class StatsApi
 {
     /// <summary>Longest topic a query may name (the nodes refuse longer joins).</summary>
-    public const int MaxTopicLength = 256;
+    public const int MaxTopicLength = TopicNames.MaxLength;
 
     /// <summary>The header that tells how many topics the cluster has when <c>?top=</c> trimmed the map.</summary>
     public const string TotalTopicsHeader = "X-Total-Topics";
