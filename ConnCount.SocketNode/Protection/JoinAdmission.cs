@@ -22,7 +22,7 @@ public readonly record struct JoinRequest(string? JoinRef, string Topic, bool Re
 /// the socket's own limits (<see cref="CheckRequest"/>); a join refused before this step takes no join-rate token;</item>
 /// <item><see cref="ReplyReasons.Unauthorized"/>: the token (<see cref="CheckAccess"/>);</item>
 /// <item><see cref="ReplyReasons.TopicFull"/>, <see cref="ReplyReasons.TenantFull"/>: the cluster-wide budgets
-/// (<see cref="ClusterLimits.TryAdmit"/>), last because admitting takes budget; never for a rejoin or a watcher.</item>
+/// (<see cref="ClusterLimitBudget.TryAdmit"/>), last because admitting takes budget; never for a rejoin or a watcher.</item>
 /// </list>
 /// </remarks>
 public sealed class JoinAdmission(int maxTopicLength, int maxChannelsPerSocket, int joinsPerSecond)

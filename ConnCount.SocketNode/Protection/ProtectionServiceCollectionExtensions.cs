@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using ConnCount.Cluster;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ConnCount.SocketNode.Protection;
@@ -29,8 +31,12 @@ public static class ProtectionServiceCollectionExtensions
         builder.Services.AddSingleton<JoinAuthorizer>();
         builder.Services.AddSingleton<StatsVisibility>();
         builder.Services.AddSingleton<UpgradeGate>();
-        builder.Services.AddSingleton<ClusterLimits>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterLimits>());
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new ClusterLimitBudget(
+            sp.GetRequiredService<IOptions<LimitsOptions>>().Value,
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.NodeExpiry,
+            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService<ClusterLimitExchange>();
 
         return builder;
     }

@@ -12,7 +12,7 @@ public sealed class SessionDependencies(
     ChannelEventHandler events,
     JoinAuthorizer authorizer,
     StatsVisibility visibility,
-    ClusterLimits limits,
+    ClusterLimitBudget limits,
     SocketNodeMetrics metrics,
     PresenceHub presence,
     Usage.UsageLedger usage,
@@ -29,7 +29,7 @@ public sealed class SessionDependencies(
     public StatsVisibility Visibility => visibility;
     /// <summary>The ordered refusals of a join, with this node's limits.</summary>
     public JoinAdmission Admission { get; } = new(options.Value.MaxTopicLength, options.Value.MaxChannelsPerSocket, rates.Value.JoinsPerSecondPerSocket);
-    public ClusterLimits Limits => limits;
+    public ClusterLimitBudget Limits => limits;
     public SocketNodeMetrics Metrics => metrics;
     public PresenceHub Presence => presence;
     public Usage.UsageLedger Usage => usage;

@@ -1,0 +1,68 @@
+using ConnCount.Cluster;
+using ConnCount.Cluster.Contracts;
+using ConnCount.SocketNode.Node;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace ConnCount.SocketNode.Protection;
+
+/// <summary>
+/// Carries <see cref="ClusterLimitBudget"/>'s counts between the nodes: publishes this node's on
+/// <see cref="NatsSubjects.Usage"/> every <see cref="LimitsOptions.UsageSyncInterval"/> and hands every other node's to
+/// the budget. Runs only when a limit is configured.
+/// </summary>
+public sealed class ClusterLimitExchange(
+    ClusterLimitBudget budget,
+    IOptions<LimitsOptions> options,
+    NodeIdentity identity,
+    INatsConnection nats,
+    ILogger<ClusterLimitExchange> logger) : BackgroundService
+{
+    private static readonly NatsJsonContextSerializer<NodeUsage> Serializer = new(ClusterJsonContext.Default);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!budget.Enabled)
+        {
+            return;
+        }
+
+        await Task.Yield();
+        await Task.WhenAll(ListenAsync(stoppingToken), PublishAsync(stoppingToken));
+    }
+
+    private async Task PublishAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.UsageSyncInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var usage = budget.Publish(identity.Id, identity.StartedAt);
+                try
+                {
+                    await nats.PublishAsync(NatsSubjects.Usage, usage, serializer: Serializer, cancellationToken: stoppingToken);
+                }
+                catch (NatsException ex)
+                {
+                    logger.LogDebug(ex, "Could not publish limit usage");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private Task ListenAsync(CancellationToken stoppingToken) =>
+        NatsLoop.KeepRunningAsync("listen for limit usage", async ct =>
+        {
+            await foreach (var msg in nats.SubscribeAsync(NatsSubjects.Usage, serializer: Serializer, cancellationToken: ct))
+            {
+                if (msg.Data is { Node.Length: > 0 } usage && usage.Node != identity.Id)
+                {
+                    budget.Receive(usage);
+                }
+            }
+        }, logger, stoppingToken);
+}
