@@ -1,5 +1,8 @@
 using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using System.Collections.Concurrent;
+using ConnCount.SocketNode.Memberships;
+using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Usage;
 using Microsoft.Extensions.Options;
 
@@ -11,16 +14,16 @@ public class UsageLedgerTests
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 10, 59, 0, TimeSpan.Zero);
     private static readonly long StartMs = Start.ToUnixTimeMilliseconds();
 
-    private static (UsageLedger Ledger, ManualTime Time) NewLedger(Action<UsageOptions>? configure = null)
+    private static (LedgerOnTable Ledger, ManualTime Time) NewLedger(Action<UsageOptions>? configure = null)
     {
         var options = new UsageOptions();
         configure?.Invoke(options);
         var time = new ManualTime(Start);
-        return (new UsageLedger(time, Options.Create(options)), time);
+        return (new LedgerOnTable(time, Options.Create(options)), time);
     }
 
-    private static UsageReport Report(UsageLedger ledger, UsageQuery? query = null) =>
-        ledger.Report("node-a", Start, query ?? UsageQuery.Default);
+    private static UsageReport Report(LedgerOnTable ledger, UsageQuery? query = null) =>
+        ledger.Ledger.Report("node-a", Start, query ?? UsageQuery.Default);
 
     [Fact]
     public void Open_sessions_count_up_to_now_and_closed_ones_stop_counting()
@@ -379,6 +382,38 @@ public class UsageLedgerTests
         Assert.Equal(200, parsed.TopicsMatched);
         // The longest-held topics stay.
         Assert.Contains("topic-with-a-long-name-0199-" + new string('x', 100), parsed.Topics.Keys);
+    }
+
+    /// <summary>
+    /// The ledger as the node runs it: memberships counted in a topic table and told to the ledger as its observer,
+    /// begun and ended by topic name (any held membership of a topic stands for another).
+    /// </summary>
+    internal sealed class LedgerOnTable
+    {
+        private readonly TopicTable _topics = new();
+        private readonly ConcurrentDictionary<string, ConcurrentStack<TopicMembership>> _held = new();
+
+        public LedgerOnTable(TimeProvider time, IOptions<UsageOptions> options) => Ledger = new UsageLedger(_topics, time, options);
+
+        public UsageLedger Ledger { get; }
+
+        public long NowMs() => Ledger.NowMs();
+
+        public int Sweep() => Ledger.Sweep();
+
+        public void Joined(string topic, string? tenant, long atMs)
+        {
+            var membership = _topics.Join(topic);
+            Ledger.Began(new MembershipEvent(membership.Entry!, new JoinGrant(tenant, null), atMs));
+            _held.GetOrAdd(topic, _ => new()).Push(membership);
+        }
+
+        public void Left(string topic, string? tenant, long joinedAtMs, long atMs)
+        {
+            Assert.True(_held[topic].TryPop(out var membership));
+            Ledger.Ended(new MembershipEvent(membership.Entry!, new JoinGrant(tenant, null), joinedAtMs), atMs);
+            _topics.Leave(membership);
+        }
     }
 
     /// <summary>A clock the test moves by hand: wall time and the monotonic timestamp move together.</summary>
