@@ -352,6 +352,47 @@ public class UsageLedgerTests
     }
 
     [Fact]
+    public async Task Sweeps_racing_joins_and_leaves_never_lose_a_topic_entry_or_its_time()
+    {
+        var (ledger, time) = NewLedger();
+        const int threads = 4, minPairs = 20_000, minSweeps = 200;
+        using var stop = new CancellationTokenSource();
+        var sweeps = 0;
+        long pairs = 0;
+        // Hours pass between sweeps, so accounts retire and entries go while the workers keep coming back.
+        var sweeper = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                time.Advance(TimeSpan.FromHours(3));
+                ledger.Sweep();
+                Interlocked.Increment(ref sweeps);
+            }
+        });
+
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(thread => Task.Run(() =>
+        {
+            for (var i = 0; i < minPairs || Volatile.Read(ref sweeps) < minSweeps; i++)
+            {
+                var topic = $"room:{i % 4}";
+                var joined = ledger.NowMs();
+                ledger.Joined(topic, "acme", joined);
+                ledger.Left(topic, "acme", joined, joined + 10);
+                Interlocked.Increment(ref pairs);
+            }
+        })));
+        stop.Cancel();
+        await sweeper;
+
+        var report = Report(ledger);
+        Assert.Equal(pairs, report.Totals.Joins);
+        Assert.Equal(pairs, report.Totals.Leaves);
+        Assert.Equal(pairs * 10, report.Totals.ConnectionMs);
+        Assert.Equal(0, report.Totals.Open);
+        Assert.Equal(0, ledger.Members);
+    }
+
+    [Fact]
     public void Period_must_be_whole_seconds_that_divide_a_day()
     {
         Assert.Throws<OptionsValidationException>(() => NewLedger(o => o.Period = TimeSpan.FromMinutes(7)));
@@ -400,6 +441,9 @@ public class UsageLedgerTests
         public long NowMs() => Ledger.NowMs();
 
         public int Sweep() => Ledger.Sweep();
+
+        /// <summary>Memberships the table counts.</summary>
+        public long Members => _topics.TotalMemberships;
 
         public void Joined(string topic, string? tenant, long atMs)
         {
