@@ -34,12 +34,12 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<SocketNodeMetrics>();
         builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<SocketNodeMetrics>());
         builder.Services.AddSingleton<PresenceHub>();
-        builder.Services.AddOptions<Events.SpikeOptions>().Bind(builder.Configuration.GetSection(Events.SpikeOptions.SectionName))
+        builder.Services.AddOptions<Spikes.SpikeOptions>().Bind(builder.Configuration.GetSection(Spikes.SpikeOptions.SectionName))
             .Validate(o => o.Factor > 1 && o.Alpha is > 0 and <= 1 && o.MinJoinsPerSecond >= 0 && o.SampleInterval > TimeSpan.Zero,
                 "ConnCount:Spikes needs Factor > 1, 0 < Alpha <= 1, MinJoinsPerSecond >= 0 and a positive SampleInterval.")
             .ValidateOnStart();
-        builder.Services.AddSingleton<Events.JoinRateMonitor>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Events.JoinRateMonitor>());
+        builder.Services.AddSingleton<Spikes.JoinRateMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Spikes.JoinRateMonitor>());
         builder.Services.AddSingleton<UsageLedger>();
         builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<UsageLedger>());
         builder.AddUsageReporting();

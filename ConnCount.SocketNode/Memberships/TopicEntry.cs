@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
-using ConnCount.SocketNode.Events;
+using ConnCount.SocketNode.Spikes;
 using ConnCount.SocketNode.Usage;
 
 namespace ConnCount.SocketNode.Memberships;

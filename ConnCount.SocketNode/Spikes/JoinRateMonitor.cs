@@ -7,7 +7,7 @@ using ConnCount.SocketNode.Protection;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
-namespace ConnCount.SocketNode.Events;
+namespace ConnCount.SocketNode.Spikes;
 
 /// <summary>
 /// Spike detection: samples the joins per topic and for the node each sample interval, runs a
