@@ -156,7 +156,7 @@ public sealed class TopicTable
     /// <summary>Removes one membership of <paramref name="topic"/>: a lookup, then a unit from any stripe that has one.</summary>
     /// <remarks>Prefer <see cref="Leave(TopicMembership)"/>; the two may be mixed on one topic and counts stay exact.</remarks>
     /// <exception cref="InvalidOperationException">There was no membership to remove (a caller bug; counts are left untouched).</exception>
-    public void Leave(string topic)
+    internal void Leave(string topic)
     {
         if (!_topics.TryGetValue(topic, out var entry)
             || !entry.TryTake(Thread.GetCurrentProcessorId() & TopicEntry.StripeMask))
@@ -166,7 +166,7 @@ public sealed class TopicTable
     }
 
     /// <summary>Members of one topic on this node.</summary>
-    public long Count(string topic) => _topics.TryGetValue(topic, out var entry) ? entry.Count() : 0;
+    internal long Count(string topic) => _topics.TryGetValue(topic, out var entry) ? entry.Count() : 0;
 
     /// <summary>
     /// Every entry, members or not (an entry without members may still hold connection time or a spike detector).

@@ -76,7 +76,7 @@ public static class PhoenixSocketEndpoint
     }
 
     /// <summary>Decodes the token the phoenix client sends as <c>base64url.bearer.phx.&lt;base64 token&gt;</c>.</summary>
-    public static string? ReadAuthToken(IEnumerable<string> protocols)
+    private static string? ReadAuthToken(IEnumerable<string> protocols)
     {
         var encoded = protocols.FirstOrDefault(p => p.StartsWith(TokenProtocolPrefix, StringComparison.Ordinal))?[TokenProtocolPrefix.Length..];
         if (string.IsNullOrEmpty(encoded))

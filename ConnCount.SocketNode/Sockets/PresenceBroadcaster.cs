@@ -97,7 +97,7 @@ public sealed class PresenceBroadcaster(
     /// The push payload for a presence topic, and a key of its content that changes only when its counts do:
     /// timestamps are left out, and maps are compared by content, not by the order nodes answered in.
     /// </summary>
-    public static (byte[] Payload, string Key) Render(string topic, ClusterStats stats)
+    private static (byte[] Payload, string Key) Render(string topic, ClusterStats stats)
     {
         if (topic == PresenceHub.ClusterTopic)
         {
