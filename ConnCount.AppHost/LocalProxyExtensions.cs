@@ -6,7 +6,7 @@ namespace Aspire.Hosting;
 public static class LocalProxyExtensions
 {
     /// <summary>The prefix of the node's <c>ConnCount:Proxy:TrustedProxies</c> entries as environment variables.</summary>
-    public const string TrustedProxyVariablePrefix = "ConnCount__Proxy__TrustedProxies__";
+    internal const string TrustedProxyVariablePrefix = "ConnCount__Proxy__TrustedProxies__";
 
     /// <summary>
     /// Trusts loopback as the proxy in front of the replicas when the app runs locally; publishing is left alone, as a

@@ -10,13 +10,13 @@ namespace Aspire.Hosting;
 public static class NodeDrainCommandExtensions
 {
     /// <summary>The command that drains one replica.</summary>
-    public const string DrainCommandName = "drain";
+    internal const string DrainCommandName = "drain";
 
     /// <summary>The command that makes a drained replica accept sockets again.</summary>
-    public const string ResumeCommandName = "resume";
+    internal const string ResumeCommandName = "resume";
 
     /// <summary>The node's admin key setting (<c>ConnCount:Node:AdminKey</c>) as an environment variable.</summary>
-    public const string AdminKeyVariable = "ConnCount__Node__AdminKey";
+    private const string AdminKeyVariable = "ConnCount__Node__AdminKey";
 
     private const string AdminKeyHeader = "X-Admin-Key";
     private const string DrainPath = "/admin/drain";

@@ -7,10 +7,10 @@ namespace Aspire.Hosting;
 public static class ReplicaUrlsExtensions
 {
     /// <summary>The display text of the proxy's URL, which reaches whichever replica the proxy picks.</summary>
-    public const string ProxyUrlText = "proxy (any replica)";
+    internal const string ProxyUrlText = "proxy (any replica)";
 
     /// <summary>The display text of a replica's own URL.</summary>
-    public const string ReplicaUrlText = "this replica";
+    internal const string ReplicaUrlText = "this replica";
 
     /// <summary>
     /// Labels the <c>http</c> endpoint's URL as the proxy's and adds, to each replica, the URL it listens on itself, so

@@ -27,7 +27,7 @@ public sealed class NodeIdentity
     public string Version { get; }
 
     /// <summary>Reads <c>service.instance.id</c> out of <c>key=value,key=value</c>.</summary>
-    public static string? ReadServiceInstanceId(string? resourceAttributes)
+    internal static string? ReadServiceInstanceId(string? resourceAttributes)
     {
         foreach (var pair in (resourceAttributes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

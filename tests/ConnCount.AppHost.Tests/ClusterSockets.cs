@@ -126,7 +126,8 @@ public sealed class ClusterSockets(ConnCountAppFixture fixture)
     public async Task<ClusterStatsView> WaitForStatsApiToMatchAsync(IReadOnlyCollection<TrackedSocket> open, CancellationToken cancellationToken)
     {
         var expected = Expected(open).Describe();
-        var stats = await Eventually.ReachAsync(fixture.GetClusterStatsAsync, s => s.Describe() == expected, SettleTimeout, cancellationToken);
+        var stats = await Eventually.MatchAsync(
+            fixture.GetClusterStatsAsync, s => s.Describe() == expected, SettleTimeout, because: $"GET /api/stats reports {expected}", cancellationToken);
         Assert.Equal(expected, stats.Describe());
         return stats;
     }

@@ -88,7 +88,7 @@ public class ConnCountAppFixture : IAsyncLifetime
             StatsApiAdmin.DefaultRequestHeaders.Add("X-Api-Key", StatsApiAdminKey);
 
             // Healthy replicas may not have announced themselves over NATS yet.
-            var stats = await Eventually.ReachAsync(GetClusterStatsAsync, s => s.ClusterSize == SocketNodeReplicas, StartupTimeout, startup.Token);
+            var stats = await Eventually.MatchAsync(GetClusterStatsAsync, s => s.ClusterSize == SocketNodeReplicas, StartupTimeout, cancellationToken: startup.Token);
             Assert.Equal(SocketNodeReplicas, stats.ClusterSize);
         }
         catch

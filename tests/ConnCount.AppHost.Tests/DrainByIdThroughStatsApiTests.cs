@@ -59,14 +59,14 @@ public sealed class DrainByIdThroughStatsApiTests(ConnCountAppFixture fixture)
                 Assert.True((await fresh.HeartbeatAsync(timeout.Token)).IsOk);
             }
 
-            var nodes = await Eventually.ReachAsync(
-                NodesAsync, n => Draining(n, drained) && Sockets(n, drained) == 0, ClusterSockets.SettleTimeout, timeout.Token);
+            var nodes = await Eventually.MatchAsync(
+                NodesAsync, n => Draining(n, drained) && Sockets(n, drained) == 0, ClusterSockets.SettleTimeout, cancellationToken: timeout.Token);
             Assert.True(Draining(nodes, drained), $"{drained} does not report draining in /api/stats/nodes.");
             Assert.All(fixture.SocketNodeReplicaIds.Select(fixture.NodeIdOf).Where(n => n != drained), n => Assert.False(Draining(nodes, n), $"{n} reports draining."));
 
             // The dashboard: the replica's health, probed at its own port, turns Degraded and names the drained replica.
-            var degraded = await Eventually.ReachAsync(
-                _ => Task.FromResult(fixture.SnapshotOf(replica)), s => s.HealthStatus == HealthStatus.Degraded, HealthTimeout, timeout.Token);
+            var degraded = await Eventually.MatchAsync(
+                _ => Task.FromResult(fixture.SnapshotOf(replica)), s => s.HealthStatus == HealthStatus.Degraded, HealthTimeout, cancellationToken: timeout.Token);
             Assert.Equal(HealthStatus.Degraded, degraded.HealthStatus);
             Assert.Contains(degraded.HealthReports, r => r.Status == HealthStatus.Degraded && r.Description?.Contains(replica, StringComparison.Ordinal) == true);
         }
@@ -80,12 +80,12 @@ public sealed class DrainByIdThroughStatsApiTests(ConnCountAppFixture fixture)
             Assert.False(resumedAnswer.GetProperty("draining").GetBoolean());
         }
 
-        var resumed = await Eventually.ReachAsync(NodesAsync, n => !Draining(n, drained), ClusterSockets.SettleTimeout, timeout.Token);
+        var resumed = await Eventually.MatchAsync(NodesAsync, n => !Draining(n, drained), ClusterSockets.SettleTimeout, cancellationToken: timeout.Token);
         Assert.False(Draining(resumed, drained));
         await using var again = await PhoenixTestClient.ConnectAsync(fixture.ReplicaEndpoint(replica), timeout.Token);
         Assert.True((await again.HeartbeatAsync(timeout.Token)).IsOk);
-        var healthy = await Eventually.ReachAsync(
-            _ => Task.FromResult(fixture.SnapshotOf(replica)), s => s.HealthStatus == HealthStatus.Healthy, HealthTimeout, timeout.Token);
+        var healthy = await Eventually.MatchAsync(
+            _ => Task.FromResult(fixture.SnapshotOf(replica)), s => s.HealthStatus == HealthStatus.Healthy, HealthTimeout, cancellationToken: timeout.Token);
         Assert.Equal(HealthStatus.Healthy, healthy.HealthStatus);
     }
 

@@ -43,11 +43,11 @@ public sealed class DrainCommandTests(ConnCountAppFixture fixture, ITestOutputHe
             }
 
             Assert.All(elsewhere, socket => Assert.False(socket.Client.Closed.IsCompleted, $"A socket on {socket.Node} closed too."));
-            var stats = await Eventually.ReachAsync(
+            var stats = await Eventually.MatchAsync(
                 fixture.GetClusterStatsAsync,
                 s => s.Nodes.GetValueOrDefault(drained)?.Draining == true && s.TotalSockets == elsewhere.Count,
                 ClusterSockets.SettleTimeout,
-                timeout.Token);
+                cancellationToken: timeout.Token);
             Assert.True(stats.Nodes[drained].Draining, $"{drained} does not report draining.");
             Assert.Equal(0, stats.Nodes[drained].Sockets);
             Assert.Equal(ConnCountAppFixture.SocketNodeReplicas, stats.ClusterSize);
@@ -63,8 +63,8 @@ public sealed class DrainCommandTests(ConnCountAppFixture fixture, ITestOutputHe
             Assert.True(resume.Success, $"Resume failed: {resume.Message}");
         }
 
-        var resumed = await Eventually.ReachAsync(
-            fixture.GetClusterStatsAsync, s => s.Nodes.Values.All(n => !n.Draining), ClusterSockets.SettleTimeout, timeout.Token);
+        var resumed = await Eventually.MatchAsync(
+            fixture.GetClusterStatsAsync, s => s.Nodes.Values.All(n => !n.Draining), ClusterSockets.SettleTimeout, cancellationToken: timeout.Token);
         Assert.All(resumed.Nodes.Values, n => Assert.False(n.Draining));
         await using var again = await PhoenixTestClient.ConnectAsync(fixture.ReplicaEndpoint(replica), timeout.Token);
         Assert.True((await again.HeartbeatAsync(timeout.Token)).IsOk);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -29,12 +28,6 @@ public sealed class ManifestFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // The AppHost built next to this test assembly, run the way `dotnet run --project ConnCount.AppHost` would.
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
         string[] args =
         [
             Path.Combine(AppContext.BaseDirectory, "ConnCount.AppHost.dll"),
@@ -42,26 +35,10 @@ public sealed class ManifestFixture : IAsyncLifetime
             "--output-path", _outputPath,
             .. Secrets.Select(s => $"--Parameters:{s.Key}={s.Value}"),
         ];
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        await using var process = ExternalProcess.Start("dotnet", args, workingDirectory: AppContext.BaseDirectory);
+        await process.WaitForExitAsync(PublishTimeout);
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        using var timeout = new CancellationTokenSource(PublishTimeout);
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        Assert.True(process.ExitCode == 0, $"Publishing failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
+        Assert.True(process.ExitCode == 0, $"Publishing failed ({process.ExitCode}):\n{process.Output}");
         Text = await File.ReadAllTextAsync(Path.Combine(_outputPath, "aspire-manifest.json"));
         Resources = JsonDocument.Parse(Text).RootElement.GetProperty("resources").Clone();
     }

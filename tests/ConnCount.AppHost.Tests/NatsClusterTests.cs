@@ -79,11 +79,11 @@ public sealed class NatsClusterTests(NatsClusterAppFixture fixture, ITestOutputH
 
             // Every node's NATS connection lives on the other servers: the stopped server's node has moved.
             var remaining = fixture.NatsServers.Where(s => s != stopped).ToList();
-            var perServer = await Eventually.ReachAsync(
+            var perServer = await Eventually.MatchAsync(
                 ct => fixture.SocketNodesPerServerAsync(remaining, ct),
                 p => p.Values.Sum() == ConnCountAppFixture.SocketNodeReplicas,
                 RecoveryTimeout,
-                timeout.Token);
+                cancellationToken: timeout.Token);
             Assert.Equal(ConnCountAppFixture.SocketNodeReplicas, perServer.Values.Sum());
             output.WriteLine($"All nodes on {Describe(perServer)} {outage.Elapsed.TotalSeconds:F1} s after {stopped} was stopped.");
 

@@ -16,11 +16,7 @@ public static class NodeJs
         var process = ExternalProcess.Start("node", [script, .. args], workingDirectory: Folder);
         await using (process)
         {
-            var deadline = DateTime.UtcNow + timeout;
-            while (DateTime.UtcNow < deadline && !process.HasExited && !done(process.Output))
-            {
-                await Task.Delay(50);
-            }
+            await process.WaitForOutputAsync(done, timeout);
 
             // Let the last lines of an exiting process be read.
             await process.WaitForExitAsync(TimeSpan.FromSeconds(1));

@@ -53,15 +53,8 @@ public sealed class TestCluster : IAsyncDisposable
             NatsPort = FreePort.Next();
         }
 
-        List<string> args = ["-a", "127.0.0.1", "-p", NatsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)];
-        if (NatsCredentials is { } credentials)
-        {
-            args.AddRange(["--user", credentials.User, "--pass", credentials.Password]);
-        }
-
-        Nats = ExternalProcess.Start("nats-server", args);
+        Nats = await NatsServer.StartAsync(NatsPort, NatsCredentials);
         _processes.Add(Nats);
-        await WaitForTcpAsync(NatsPort);
     }
 
     public async Task<Uri> StartNodeAsync(string id, Dictionary<string, string>? settings = null, ServiceLaunch? launch = null)
@@ -159,24 +152,6 @@ public sealed class TestCluster : IAsyncDisposable
         }
 
         throw new TimeoutException($"{uri} did not become healthy:\n{process.Output}");
-    }
-
-    private static async Task WaitForTcpAsync(int port)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var client = new System.Net.Sockets.TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return;
-            }
-            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
     }
 }
 

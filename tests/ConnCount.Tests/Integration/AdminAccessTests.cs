@@ -27,7 +27,7 @@ public class AdminAccessTests
         Assert.Equal(HttpStatusCode.Forbidden, resume.StatusCode);
         using var problem = JsonDocument.Parse(await drain.Content.ReadAsStringAsync());
         Assert.Contains("ConnCount:Node:AdminKey", problem.RootElement.GetProperty("detail").GetString());
-        Assert.Equal("ok", (await client.HeartbeatAsync()).GetProperty("status").GetString());
+        Assert.Equal("ok", (await client.HeartbeatAsync()).Status);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public class AdminAccessTests
         wrongKey.Headers.Add("X-Admin-Key", AdminKey + "x");
         using var wrong = await admin.SendAsync(wrongKey);
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
-        Assert.Equal("ok", (await client.HeartbeatAsync()).GetProperty("status").GetString());
+        Assert.Equal("ok", (await client.HeartbeatAsync()).Status);
 
         using var withKey = new HttpRequestMessage(HttpMethod.Post, "/admin/drain");
         withKey.Headers.Add("X-Admin-Key", AdminKey);

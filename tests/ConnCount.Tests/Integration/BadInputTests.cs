@@ -58,8 +58,8 @@ public class BadInputTests(SharedNodeFixture shared) : IClassFixture<SharedNodeF
         if (replyRef is not null)
         {
             var reply = await client.SendRawAsync(frame, replyRef);
-            Assert.Equal("error", reply!.Value.GetProperty("status").GetString());
-            Assert.Equal(reason, reply.Value.GetProperty("response").GetProperty("reason").GetString());
+            Assert.Equal("error", reply!.Status);
+            Assert.Equal(reason, reply.Response.GetProperty("reason").GetString());
         }
         else
         {
@@ -73,7 +73,7 @@ public class BadInputTests(SharedNodeFixture shared) : IClassFixture<SharedNodeF
 
         // The node is shared by the table's cases: earlier clients may still be on their way out.
         var stats = await Eventually.MatchAsync(
-            async () => (await client.PushAsync("room:joined", "get_connection_stats")).GetProperty("response"),
+            async () => (await client.PushAsync("room:joined", "get_connection_stats")).Response,
             s => s.GetProperty("sockets").GetInt64() == 1);
         Assert.Equal(1, stats.GetProperty("total").GetInt64());
         Assert.Equal(1, stats.GetProperty("connections").GetProperty("room:joined").GetInt64());
@@ -98,7 +98,7 @@ public class BadInputTests(SharedNodeFixture shared) : IClassFixture<SharedNodeF
         Assert.Equal(WebSocketCloseStatus.InvalidMessageType, await binary.Closed.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, await big.Closed.WaitAsync(TimeSpan.FromSeconds(10)));
         var stats = await Eventually.MatchAsync(
-            async () => (await watcher.PushAsync("room", "get_connection_stats")).GetProperty("response"),
+            async () => (await watcher.PushAsync("room", "get_connection_stats")).Response,
             s => s.GetProperty("sockets").GetInt64() == 1);
         Assert.Equal(1, stats.GetProperty("connections").GetProperty("room").GetInt64());
     }
@@ -120,7 +120,7 @@ public class BadInputTests(SharedNodeFixture shared) : IClassFixture<SharedNodeF
 
         Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, await client.Closed.WaitAsync(TimeSpan.FromSeconds(10)));
         var stats = await Eventually.MatchAsync(
-            async () => (await watcher.PushAsync("room", "get_connection_stats")).GetProperty("response"),
+            async () => (await watcher.PushAsync("room", "get_connection_stats")).Response,
             s => s.GetProperty("sockets").GetInt64() == 1);
         Assert.Equal(1, stats.GetProperty("connections").GetProperty("room").GetInt64());
     }
@@ -151,7 +151,7 @@ public class BadInputTests(SharedNodeFixture shared) : IClassFixture<SharedNodeF
                 case 0:
                 {
                     var reply = await clients[c].SendRawAsync($"[\"{msgRef}\",\"{msgRef}\",\"{topic}\",\"phx_join\",{{}}]", msgRef);
-                    if (reply!.Value.GetProperty("status").GetString() == "ok")
+                    if (reply!.Status == "ok")
                     {
                         joined[c].Add(topic);
                     }
@@ -162,7 +162,7 @@ public class BadInputTests(SharedNodeFixture shared) : IClassFixture<SharedNodeF
                 case 1:
                 {
                     var reply = await clients[c].SendRawAsync($"[null,\"{msgRef}\",\"{topic}\",\"phx_leave\",{{}}]", msgRef);
-                    if (reply!.Value.GetProperty("status").GetString() == "ok")
+                    if (reply!.Status == "ok")
                     {
                         Assert.True(joined[c].Remove(topic));
                     }
@@ -192,14 +192,14 @@ public class BadInputTests(SharedNodeFixture shared) : IClassFixture<SharedNodeF
         }
 
         var expected = topics.ToDictionary(t => t, t => (long)joined.Count(j => j.Contains(t)));
-        var stats = (await clients[0].PushAsync("a", "get_connection_stats")).GetProperty("response");
+        var stats = (await clients[0].PushAsync("a", "get_connection_stats")).Response;
         if (!joined[0].Contains("a"))
         {
             // get_connection_stats needs a joined topic; the reply above was "unmatched topic". Join, count it, ask again.
             await clients[0].JoinAsync("a");
             joined[0].Add("a");
             expected["a"]++;
-            stats = (await clients[0].PushAsync("a", "get_connection_stats")).GetProperty("response");
+            stats = (await clients[0].PushAsync("a", "get_connection_stats")).Response;
         }
 
         foreach (var (topic, count) in expected)
@@ -216,7 +216,7 @@ public class BadInputTests(SharedNodeFixture shared) : IClassFixture<SharedNodeF
         }
 
         var final = await Eventually.MatchAsync(
-            async () => (await clients[0].PushAsync("a", "get_connection_stats")).GetProperty("response"),
+            async () => (await clients[0].PushAsync("a", "get_connection_stats")).Response,
             s => s.GetProperty("sockets").GetInt64() == 1);
         Assert.Equal(joined[0].Count, final.GetProperty("total").GetInt64());
         await clients[0].DisposeAsync();

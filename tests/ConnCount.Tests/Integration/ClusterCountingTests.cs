@@ -57,15 +57,15 @@ public class ClusterCountingTests
         Assert.Equal(2, stats.GetProperty("nodes").GetProperty("node-a").GetProperty("sockets").GetInt64());
 
         var local = await a1.PushAsync("room:lobby", "get_connection_stats");
-        Assert.Equal("ok", local.GetProperty("status").GetString());
-        var response = local.GetProperty("response");
+        Assert.Equal("ok", local.Status);
+        var response = local.Response;
         Assert.Equal("node-a", response.GetProperty("node").GetString());
         Assert.Equal(3, response.GetProperty("total").GetInt64());
         Assert.Equal(2, response.GetProperty("sockets").GetInt64());
         Assert.Equal(2, response.GetProperty("connections").GetProperty("room:lobby").GetInt64());
 
         var clusterReply = await b1.PushAsync("room:lobby", "get_cluster_connection_stats");
-        var clusterStats = clusterReply.GetProperty("response");
+        var clusterStats = clusterReply.Response;
         Assert.Equal(4, clusterStats.GetProperty("total_connections").GetInt64());
         Assert.Equal(2, clusterStats.GetProperty("cluster_size").GetInt32());
         Assert.Equal(1, clusterStats.GetProperty("topics").GetProperty("room:x").GetProperty("nodes").GetProperty("node-a").GetInt64());
@@ -103,9 +103,9 @@ public class ClusterCountingTests
         Assert.Equal(4, TopicTotal(await cluster.GetStatsAsync(), "t"));
 
         var leave = await leaver.LeaveAsync("t");
-        Assert.Equal("ok", leave.GetProperty("status").GetString());
+        Assert.Equal("ok", leave.Status);
         var again = await leaver.LeaveAsync("t");
-        Assert.Equal("unmatched topic", again.GetProperty("response").GetProperty("reason").GetString());
+        Assert.Equal("unmatched topic", again.Response.GetProperty("reason").GetString());
         Assert.Equal(3, TopicTotal(await cluster.GetStatsAsync(), "t"));
 
         await closer.CloseAsync();
@@ -138,9 +138,9 @@ public class ClusterCountingTests
         await client.SendRawAsync("""["101","101","room","phx_join",{}]""", "101");
         var rejoin = await client.SendRawAsync("""["102","102","room","phx_join",{}]""", "102");
 
-        Assert.Equal("ok", rejoin!.Value.GetProperty("status").GetString());
+        Assert.Equal("ok", rejoin!.Status);
         Assert.Contains(client.Pushes, p => p[0].GetString() == "101" && p[3].GetString() == "phx_close");
-        var stats = (await client.PushAsync("room", "get_connection_stats")).GetProperty("response");
+        var stats = (await client.PushAsync("room", "get_connection_stats")).Response;
         Assert.Equal(1, stats.GetProperty("connections").GetProperty("room").GetInt64());
         Assert.Equal(1, stats.GetProperty("total").GetInt64());
     }
@@ -167,7 +167,7 @@ public class ClusterCountingTests
         Assert.Equal(WebSocketStateOpen, chatty.State);
         // The client can see the cut a moment before the node has finished ending the session.
         var stats = await Eventually.MatchAsync(
-            async () => (await chatty.PushAsync("room", "get_connection_stats")).GetProperty("response"),
+            async () => (await chatty.PushAsync("room", "get_connection_stats")).Response,
             s => s.GetProperty("sockets").GetInt64() == 1);
         Assert.Equal(1, stats.GetProperty("connections").GetProperty("room").GetInt64());
     }
@@ -279,7 +279,7 @@ public class ClusterCountingTests
         await using var late = await PhoenixTestClient.ConnectAsync(Ws(node));
         await late.JoinAsync("room");
         var clusterReply = await late.PushAsync("room", "get_cluster_connection_stats");
-        Assert.Equal("cluster unavailable", clusterReply.GetProperty("response").GetProperty("reason").GetString());
+        Assert.Equal("cluster unavailable", clusterReply.Response.GetProperty("reason").GetString());
 
         await cluster.StartNatsAsync();
 

@@ -20,8 +20,6 @@ public class ClusterLimitTests
         ["ConnCount__RateLimits__JoinsPerSecondPerSocket"] = "1000",
     };
 
-    private static bool Ok(JsonElement reply) => reply.GetProperty("status").GetString() == "ok";
-
     private static async Task<List<PhoenixTestClient>> ConnectSpreadAsync(TestCluster cluster, int count)
     {
         var uris = cluster.Nodes.Values.Select(n => PhoenixTestClient.WebSocketUri(n.Uri)).ToArray();
@@ -57,15 +55,15 @@ public class ClusterLimitTests
 
         // Everyone joins at once, on all three nodes.
         var replies = await Task.WhenAll(clients.Select(c => c.JoinAsync("limited:a")));
-        var accepted = replies.Count(Ok);
-        Assert.All(replies.Where(r => !Ok(r)), r => Assert.Equal("topic limit reached", r.GetProperty("response").GetProperty("reason").GetString()));
+        var accepted = replies.Count(r => r.IsOk);
+        Assert.All(replies.Where(r => !r.IsOk), r => Assert.Equal("topic limit reached", r.Response.GetProperty("reason").GetString()));
         Assert.InRange(accepted, 1, 12 + Slack);
 
         // Refused clients retry slowly; the topic fills up to its limit and never beyond the slack.
-        var refused = clients.Where((_, i) => !Ok(replies[i])).ToList();
+        var refused = clients.Where((_, i) => !replies[i].IsOk).ToList();
         foreach (var client in refused)
         {
-            if (Ok(await client.JoinAsync("limited:a")))
+            if ((await client.JoinAsync("limited:a")).IsOk)
             {
                 accepted++;
             }
@@ -78,16 +76,16 @@ public class ClusterLimitTests
         Assert.Equal(accepted, stats.GetProperty("topics").GetProperty("limited:a").GetProperty("total").GetInt64());
 
         // Topics outside the pattern are not limited, and each limited topic has its own limit.
-        Assert.True(Ok(await clients[0].JoinAsync("open")));
-        Assert.True(Ok(await clients[29].JoinAsync("limited:b")));
+        Assert.True((await clients[0].JoinAsync("open")).IsOk);
+        Assert.True((await clients[29].JoinAsync("limited:b")).IsOk);
 
         // A leave frees room: after the usage syncs, a refused client gets in.
         var member = clients.First(c => !refused.Contains(c));
-        Assert.True(Ok(await member.LeaveAsync("limited:a")));
+        Assert.True((await member.LeaveAsync("limited:a")).IsOk);
         if (accepted <= 12)
         {
             var newcomer = refused.First();
-            await Eventually.MatchAsync(() => newcomer.JoinAsync("limited:a"), Ok, TimeSpan.FromSeconds(10));
+            await Eventually.MatchAsync(() => newcomer.JoinAsync("limited:a"), r => r.IsOk, TimeSpan.FromSeconds(10));
         }
         foreach (var client in clients)
         {
@@ -104,12 +102,12 @@ public class ClusterLimitTests
         var globex = JoinTokens.Issue(["*"], tenant: "globex", plan: "free");
 
         var replies = await Task.WhenAll(clients.Take(10).Select((c, i) => c.JoinAsync($"room:{i}", new { token = acme })));
-        var accepted = replies.Count(Ok);
-        Assert.All(replies.Where(r => !Ok(r)), r => Assert.Equal("tenant limit reached", r.GetProperty("response").GetProperty("reason").GetString()));
+        var accepted = replies.Count(r => r.IsOk);
+        Assert.All(replies.Where(r => !r.IsOk), r => Assert.Equal("tenant limit reached", r.Response.GetProperty("reason").GetString()));
         Assert.InRange(accepted, 1, 5 + Slack);
 
-        Assert.True(Ok(await clients[10].JoinAsync("room:g", new { token = globex })));
-        Assert.True(Ok(await clients[11].JoinAsync("room:anonymous")));
+        Assert.True((await clients[10].JoinAsync("room:g", new { token = globex })).IsOk);
+        Assert.True((await clients[11].JoinAsync("room:anonymous")).IsOk);
 
         var stats = await cluster.GetStatsAsync();
         Assert.Equal(accepted + 2, stats.GetProperty("total_connections").GetInt64());

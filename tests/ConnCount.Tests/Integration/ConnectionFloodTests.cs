@@ -29,7 +29,7 @@ public class ConnectionFloodTests
         });
         var process = cluster.Nodes["node-a"].Process;
         await using var established = await PhoenixTestClient.ConnectAsync(Ws(node));
-        Assert.Equal("ok", (await established.JoinAsync("room")).GetProperty("status").GetString());
+        Assert.Equal("ok", (await established.JoinAsync("room")).Status);
 
         var flood = new List<RawHttpConnection>();
         try
@@ -47,8 +47,8 @@ public class ConnectionFloodTests
                 because: $"connections beyond {PendingPerAddress} from one address are closed at once");
 
             // While the flood's pending connections are held, everything else is served.
-            Assert.Equal("ok", (await established.HeartbeatAsync()).GetProperty("status").GetString());
-            var stats = (await established.PushAsync("room", "get_connection_stats")).GetProperty("response");
+            Assert.Equal("ok", (await established.HeartbeatAsync()).Status);
+            var stats = (await established.PushAsync("room", "get_connection_stats")).Response;
             Assert.Equal(1, stats.GetProperty("total").GetInt64());
             using (var http = new HttpClient { BaseAddress = node, Timeout = TimeSpan.FromSeconds(10) })
             {
@@ -60,7 +60,7 @@ public class ConnectionFloodTests
             Assert.True(other is not null, $"a client from another address was refused with {status}");
             await using (other)
             {
-                Assert.Equal("ok", (await other!.JoinAsync("room")).GetProperty("status").GetString());
+                Assert.Equal("ok", (await other!.JoinAsync("room")).Status);
             }
 
             // The header timeout reaps the pending ones too, and the address may connect again.
@@ -110,7 +110,7 @@ public class ConnectionFloodTests
             var over = await RawHttpConnection.OpenAsync(node, source, RawHttpConnection.IncompleteUpgrade);
             pending.Add(over);
             Assert.Equal("", await over.Closed.WaitAsync(RefusalWait));
-            Assert.Equal("ok", (await clients[^1].HeartbeatAsync()).GetProperty("status").GetString());
+            Assert.Equal("ok", (await clients[^1].HeartbeatAsync()).Status);
         }
         finally
         {

@@ -9,9 +9,6 @@ public class DocumentedLimitsTests
 {
     private static Uri Ws(Uri http) => PhoenixTestClient.WebSocketUri(http);
 
-    private static string? Reason(JsonElement reply) =>
-        reply.GetProperty("status").GetString() == "ok" ? null : reply.GetProperty("response").GetProperty("reason").GetString();
-
     private static Dictionary<string, string> Protected(string? clockSkew = null)
     {
         var settings = new Dictionary<string, string>
@@ -36,9 +33,9 @@ public class DocumentedLimitsTests
         var expired = JoinTokens.Issue(["private:a"], lifetime: TimeSpan.FromSeconds(-20));
 
         await using var a = await PhoenixTestClient.ConnectAsync(Ws(strict));
-        Assert.Equal("unauthorized", Reason(await a.JoinAsync("private:a", new { token = expired })));
+        Assert.Equal("unauthorized", (await a.JoinAsync("private:a", new { token = expired })).Reason);
         await using var b = await PhoenixTestClient.ConnectAsync(Ws(lenient));
-        Assert.Null(Reason(await b.JoinAsync("private:a", new { token = expired })));
+        Assert.Null((await b.JoinAsync("private:a", new { token = expired })).Reason);
     }
 
     [Fact]
@@ -57,10 +54,10 @@ public class DocumentedLimitsTests
         await using var client = await PhoenixTestClient.ConnectAsync(Ws(node));
         var emoji = "\U0001F600"; // one character, two UTF-16 code units, four UTF-8 bytes
 
-        Assert.Null(Reason(await client.JoinAsync(string.Concat(Enumerable.Repeat(emoji, 128)))));
-        Assert.Equal("topic too long", Reason(await client.JoinAsync(string.Concat(Enumerable.Repeat(emoji, 128)) + "x")));
-        Assert.Null(Reason(await client.JoinAsync(new string('é', 256))));
-        Assert.Equal("topic too long", Reason(await client.JoinAsync(new string('a', 257))));
+        Assert.Null((await client.JoinAsync(string.Concat(Enumerable.Repeat(emoji, 128)))).Reason);
+        Assert.Equal("topic too long", (await client.JoinAsync(string.Concat(Enumerable.Repeat(emoji, 128)) + "x")).Reason);
+        Assert.Null((await client.JoinAsync(new string('é', 256))).Reason);
+        Assert.Equal("topic too long", (await client.JoinAsync(new string('a', 257))).Reason);
     }
 
     [Fact]
@@ -76,11 +73,11 @@ public class DocumentedLimitsTests
         static string Nested(int depth) => depth == 1 ? "{}" : "{\"a\":" + Nested(depth - 1) + "}";
 
         var deepest = await client.SendRawAsync(Frame("raw-1", "deep:31", 31), awaitRef: "raw-1");
-        Assert.Null(Reason(deepest!.Value));
+        Assert.Null(deepest!.Reason);
         var tooDeep = await client.SendRawAsync(Frame("raw-2", "deep:32", 32), awaitRef: "raw-2");
-        Assert.Equal("frame is not valid JSON", Reason(tooDeep!.Value));
+        Assert.Equal("frame is not valid JSON", tooDeep!.Reason);
 
-        var stats = (await client.PushAsync("deep:31", "get_connection_stats")).GetProperty("response");
+        var stats = (await client.PushAsync("deep:31", "get_connection_stats")).Response;
         Assert.Equal(1, stats.GetProperty("total").GetInt64());
         Assert.False(stats.GetProperty("connections").TryGetProperty("deep:32", out _));
     }
@@ -101,7 +98,7 @@ public class DocumentedLimitsTests
         await using var observer = await PhoenixTestClient.ConnectAsync(Ws(node));
         await observer.JoinAsync("observer");
         var stats = await Eventually.MatchAsync(
-            async () => (await observer.PushAsync("observer", "get_connection_stats")).GetProperty("response"),
+            async () => (await observer.PushAsync("observer", "get_connection_stats")).Response,
             s => s.GetProperty("sockets").GetInt64() == 1,
             because: "the idle socket is gone once the grace has passed");
         Assert.False(stats.GetProperty("connections").TryGetProperty("room", out _));

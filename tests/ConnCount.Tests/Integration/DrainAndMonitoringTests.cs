@@ -40,7 +40,7 @@ public class DrainAndMonitoringTests
         using var resume = await admin.DeleteAsync("/admin/drain");
         resume.EnsureSuccessStatusCode();
         await using var again = await PhoenixTestClient.ConnectAsync(Ws(node));
-        Assert.Equal("ok", (await again.JoinAsync("room")).GetProperty("status").GetString());
+        Assert.Equal("ok", (await again.JoinAsync("room")).Status);
         await client.DisposeAsync();
     }
 
@@ -77,7 +77,7 @@ public class DrainAndMonitoringTests
         // The protected patterns are shown to the stats grant only (an exact pattern would name a protected topic).
         await client.JoinAsync("room:1", new { token = JoinTokens.Issue([], stats: true) });
 
-        var info = (await client.PushAsync("room:1", "get_monitoring_info")).GetProperty("response");
+        var info = (await client.PushAsync("room:1", "get_monitoring_info")).Response;
 
         Assert.Equal("node-a", info.GetProperty("node").GetString());
         Assert.False(string.IsNullOrEmpty(info.GetProperty("version").GetString()));

@@ -46,7 +46,7 @@ public class DrainByIdTests
         Assert.True(answer.GetProperty("draining").GetBoolean());
         Assert.Equal(1, answer.GetProperty("sockets_closed").GetInt32());
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await onA.Closed.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal("ok", (await onB.HeartbeatAsync()).GetProperty("status").GetString());
+        Assert.Equal("ok", (await onB.HeartbeatAsync()).Status);
         var (refused, status) = await PhoenixTestClient.TryConnectAsync(Ws(a));
         Assert.Null(refused);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
@@ -71,7 +71,7 @@ public class DrainByIdTests
         Assert.False(resumed.GetProperty("draining").GetBoolean());
         Assert.Equal("Healthy", await health.GetStringAsync("/health"));
         await using var again = await PhoenixTestClient.ConnectAsync(Ws(a));
-        Assert.Equal("ok", (await again.JoinAsync("room")).GetProperty("status").GetString());
+        Assert.Equal("ok", (await again.JoinAsync("room")).Status);
         await Eventually.MatchAsync(() => NodesAsync(api), n => !Node(n, "node-a").GetProperty("draining").GetBoolean());
         await onA.DisposeAsync();
     }
@@ -109,7 +109,7 @@ public class DrainByIdTests
         Assert.False(fromPage.Headers.Contains("Access-Control-Allow-Origin"));
 
         // None of that drained the node; the admin key also reads the stats.
-        Assert.Equal("ok", (await client.HeartbeatAsync()).GetProperty("status").GetString());
+        Assert.Equal("ok", (await client.HeartbeatAsync()).Status);
         using var adminReads = await SendAsync(api, HttpMethod.Get, "/api/stats/nodes", AdminKey);
         Assert.Equal(HttpStatusCode.OK, adminReads.StatusCode);
         Assert.False(Node(await adminReads.Content.ReadFromJsonAsync<JsonElement>(), "node-a").GetProperty("draining").GetBoolean());
@@ -153,7 +153,7 @@ public class DrainByIdTests
             Assert.True((await ProblemAsync(invalid)).TryGetProperty("errors", out _));
         }
 
-        Assert.Equal("ok", (await client.HeartbeatAsync()).GetProperty("status").GetString());
+        Assert.Equal("ok", (await client.HeartbeatAsync()).Status);
     }
 
     [Fact]

@@ -21,8 +21,8 @@ public class MetricLabelTests
         await using var cluster = await TestCluster.StartAsync();
         var node = await cluster.StartNodeAsync("node-a", Protection());
         await using var client = await PhoenixTestClient.ConnectAsync(PhoenixTestClient.WebSocketUri(node));
-        Assert.Equal("ok", (await client.JoinAsync("private:bigsecret", new { token = JoinTokens.Issue(["private:*"]) })).GetProperty("status").GetString());
-        Assert.Equal("ok", (await client.JoinAsync("room:open")).GetProperty("status").GetString());
+        Assert.Equal("ok", (await client.JoinAsync("private:bigsecret", new { token = JoinTokens.Issue(["private:*"]) })).Status);
+        Assert.Equal("ok", (await client.JoinAsync("room:open")).Status);
         await client.LeaveAsync("private:bigsecret");
 
         var metrics = await ScrapeUntilAsync(node, m => m.Contains("conncount_leaves_total{", StringComparison.Ordinal));

@@ -20,7 +20,7 @@ public class PresenceTests
         await using var watcher = await PhoenixTestClient.ConnectAsync(Ws(a));
         await watcher.JoinAsync("stats:cluster");
         var join = await watcher.JoinAsync("stats:room");
-        Assert.Equal("ok", join.GetProperty("status").GetString());
+        Assert.Equal("ok", join.Status);
 
         var first = await Eventually.MatchAsync(
             () => Task.FromResult(PushesOf(watcher, "stats:cluster")),

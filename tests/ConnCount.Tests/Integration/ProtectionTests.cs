@@ -10,11 +10,8 @@ public class ProtectionTests
 {
     private static Uri Ws(Uri http) => PhoenixTestClient.WebSocketUri(http);
 
-    private static string? Reason(JsonElement reply) =>
-        reply.GetProperty("status").GetString() == "ok" ? null : reply.GetProperty("response").GetProperty("reason").GetString();
-
     private static async Task<JsonElement> LocalStatsAsync(PhoenixTestClient client, string joinedTopic) =>
-        (await client.PushAsync(joinedTopic, "get_connection_stats")).GetProperty("response");
+        (await client.PushAsync(joinedTopic, "get_connection_stats")).Response;
 
     [Fact]
     public async Task Upgrades_over_the_node_socket_limit_get_503_with_retry_after_and_allocate_nothing()
@@ -65,11 +62,11 @@ public class ProtectionTests
         var node = await cluster.StartNodeAsync("node-a", new() { ["ConnCount__Node__MaxChannelsPerSocket"] = "2" });
         await using var client = await PhoenixTestClient.ConnectAsync(Ws(node));
 
-        Assert.Null(Reason(await client.JoinAsync("a")));
-        Assert.Null(Reason(await client.JoinAsync("b")));
-        Assert.Equal("too many channels joined", Reason(await client.JoinAsync("c")));
+        Assert.Null((await client.JoinAsync("a")).Reason);
+        Assert.Null((await client.JoinAsync("b")).Reason);
+        Assert.Equal("too many channels joined", (await client.JoinAsync("c")).Reason);
         // Rejoining a joined topic is not a new channel.
-        Assert.Null(Reason(await client.JoinAsync("a")));
+        Assert.Null((await client.JoinAsync("a")).Reason);
 
         var stats = await LocalStatsAsync(client, "a");
         Assert.Equal(2, stats.GetProperty("total").GetInt64());
@@ -139,15 +136,15 @@ public class ProtectionTests
         await using var flooder = await PhoenixTestClient.ConnectAsync(Ws(node));
         await using var calm = await PhoenixTestClient.ConnectAsync(Ws(node));
 
-        var replies = new List<JsonElement>();
+        var replies = new List<PhoenixReply>();
         for (var i = 0; i < 15; i++)
         {
             replies.Add(await flooder.JoinAsync($"t{i}"));
         }
 
-        var accepted = replies.Count(r => Reason(r) is null);
-        Assert.Contains(replies, r => Reason(r) == "too many joins, slow down");
-        Assert.Null(Reason(await calm.JoinAsync("t0")));
+        var accepted = replies.Count(r => r.Reason is null);
+        Assert.Contains(replies, r => r.Reason == "too many joins, slow down");
+        Assert.Null((await calm.JoinAsync("t0")).Reason);
 
         var stats = await LocalStatsAsync(calm, "t0");
         Assert.Equal(accepted + 1, stats.GetProperty("total").GetInt64());
@@ -164,14 +161,14 @@ public class ProtectionTests
         });
         await using var client = await PhoenixTestClient.ConnectAsync(Ws(node));
 
-        Assert.Null(Reason(await client.JoinAsync("room:open")));
-        Assert.Equal("unauthorized", Reason(await client.JoinAsync("private:a")));
-        Assert.Equal("unauthorized", Reason(await client.JoinAsync("private:a", new { token = "not-a-jwt" })));
-        Assert.Equal("unauthorized", Reason(await client.JoinAsync("private:a", new { token = JoinTokens.Issue(["private:b"]) })));
-        Assert.Equal("unauthorized", Reason(await client.JoinAsync("private:a", new { token = JoinTokens.Issue(["private:a"], lifetime: TimeSpan.FromMinutes(-10)) })));
-        Assert.Equal("unauthorized", Reason(await client.JoinAsync("private:a", new { token = JoinTokens.Issue(["private:a"], key: "another-key-of-at-least-thirty-two-bytes!!") })));
-        Assert.Null(Reason(await client.JoinAsync("private:a", new { token = JoinTokens.Issue(["private:a"]) })));
-        Assert.Null(Reason(await client.JoinAsync("private:c", new { token = JoinTokens.Issue(["private:*"]) })));
+        Assert.Null((await client.JoinAsync("room:open")).Reason);
+        Assert.Equal("unauthorized", (await client.JoinAsync("private:a")).Reason);
+        Assert.Equal("unauthorized", (await client.JoinAsync("private:a", new { token = "not-a-jwt" })).Reason);
+        Assert.Equal("unauthorized", (await client.JoinAsync("private:a", new { token = JoinTokens.Issue(["private:b"]) })).Reason);
+        Assert.Equal("unauthorized", (await client.JoinAsync("private:a", new { token = JoinTokens.Issue(["private:a"], lifetime: TimeSpan.FromMinutes(-10)) })).Reason);
+        Assert.Equal("unauthorized", (await client.JoinAsync("private:a", new { token = JoinTokens.Issue(["private:a"], key: "another-key-of-at-least-thirty-two-bytes!!") })).Reason);
+        Assert.Null((await client.JoinAsync("private:a", new { token = JoinTokens.Issue(["private:a"]) })).Reason);
+        Assert.Null((await client.JoinAsync("private:c", new { token = JoinTokens.Issue(["private:*"]) })).Reason);
 
         var stats = await LocalStatsAsync(client, "room:open");
         Assert.Equal(3, stats.GetProperty("total").GetInt64());
@@ -197,8 +194,8 @@ public class ProtectionTests
         await using (client)
         {
             Assert.Equal("phoenix", client!.SubProtocol);
-            Assert.Null(Reason(await client.JoinAsync("private:team")));
-            Assert.Equal("unauthorized", Reason(await client.JoinAsync("private:other")));
+            Assert.Null((await client.JoinAsync("private:team")).Reason);
+            Assert.Equal("unauthorized", (await client.JoinAsync("private:other")).Reason);
         }
     }
 

@@ -22,20 +22,17 @@ public class SocketStatsAuthorizationTests
         ["ConnCount__Node__PresenceInterval"] = "00:00:00.200",
     };
 
-    private static string? Reason(JsonElement reply) =>
-        reply.GetProperty("status").GetString() == "ok" ? null : reply.GetProperty("response").GetProperty("reason").GetString();
-
     private static async Task<JsonElement> OkAsync(PhoenixTestClient client, string topic, string evt)
     {
         var reply = await client.PushAsync(topic, evt);
-        Assert.True(Reason(reply) is null, $"{evt}: {reply}");
-        return reply.GetProperty("response");
+        Assert.True(reply.Reason is null, $"{evt}: {reply}");
+        return reply.Response;
     }
 
     private static async Task<PhoenixTestClient> OwnerAsync(Uri node, string topic, string tenant)
     {
         var owner = await PhoenixTestClient.ConnectAsync(Ws(node));
-        Assert.Null(Reason(await owner.JoinAsync(topic, new { token = JoinTokens.Issue([topic], tenant: tenant) })));
+        Assert.Null((await owner.JoinAsync(topic, new { token = JoinTokens.Issue([topic], tenant: tenant) })).Reason);
         return owner;
     }
 
@@ -70,8 +67,8 @@ public class SocketStatsAuthorizationTests
         var (cluster, a, owners) = await StartAsync();
         await using var running = cluster;
         await using var anonymous = await PhoenixTestClient.ConnectAsync(Ws(a));
-        Assert.Equal("unauthorized", Reason(await anonymous.JoinAsync(Secret)));
-        Assert.Null(Reason(await anonymous.JoinAsync("room:x")));
+        Assert.Equal("unauthorized", (await anonymous.JoinAsync(Secret)).Reason);
+        Assert.Null((await anonymous.JoinAsync("room:x")).Reason);
 
         var node = await OkAsync(anonymous, "room:x", "get_connection_stats");
         AssertHides(node, "private:", "acme", "globex");
@@ -89,12 +86,12 @@ public class SocketStatsAuthorizationTests
         var monitoring = await OkAsync(anonymous, "room:x", "get_monitoring_info");
         AssertHides(monitoring, "private:");
 
-        Assert.Equal("unauthorized", Reason(await anonymous.PushAsync("room:x", "get_usage_stats")));
-        Assert.Equal("unauthorized", Reason(await anonymous.JoinAsync("stats:" + Secret)));
-        Assert.Equal("unauthorized", Reason(await anonymous.JoinAsync("stats:stats:" + Secret)));
+        Assert.Equal("unauthorized", (await anonymous.PushAsync("room:x", "get_usage_stats")).Reason);
+        Assert.Equal("unauthorized", (await anonymous.JoinAsync("stats:" + Secret)).Reason);
+        Assert.Equal("unauthorized", (await anonymous.JoinAsync("stats:stats:" + Secret)).Reason);
 
         // The cluster view it may watch is pushed without the protected topics.
-        Assert.Null(Reason(await anonymous.JoinAsync("stats:cluster")));
+        Assert.Null((await anonymous.JoinAsync("stats:cluster")).Reason);
         var push = await Eventually.MatchAsync(
             () => Task.FromResult(anonymous.Pushes.LastOrDefault(p => p[2].GetString() == "stats:cluster" && p[4].GetProperty("cluster_size").GetInt32() == 2)),
             p => p.ValueKind != JsonValueKind.Undefined);
@@ -113,7 +110,7 @@ public class SocketStatsAuthorizationTests
         await using var running = cluster;
         await using var holder = await PhoenixTestClient.ConnectAsync(Ws(a));
         var token = JoinTokens.Issue([Secret], tenant: "acme");
-        Assert.Null(Reason(await holder.JoinAsync("room:x", new { token })));
+        Assert.Null((await holder.JoinAsync("room:x", new { token })).Reason);
 
         var clusterView = await Eventually.MatchAsync(
             () => OkAsync(holder, "room:x", "get_cluster_connection_stats"),
@@ -126,15 +123,15 @@ public class SocketStatsAuthorizationTests
         Assert.Equal(1, node.GetProperty("connections").GetProperty(Secret).GetInt64());
 
         // Watching needs what joining needs: its own topic, yes; the other protected topic, no.
-        Assert.Null(Reason(await holder.JoinAsync("stats:" + Secret)));
-        Assert.Equal("unauthorized", Reason(await holder.JoinAsync("stats:" + Other)));
+        Assert.Null((await holder.JoinAsync("stats:" + Secret)).Reason);
+        Assert.Equal("unauthorized", (await holder.JoinAsync("stats:" + Other)).Reason);
         var push = await Eventually.MatchAsync(
             () => Task.FromResult(holder.Pushes.LastOrDefault(p => p[2].GetString() == "stats:" + Secret)),
             p => p.ValueKind != JsonValueKind.Undefined && p[4].GetProperty("total").GetInt64() == 2);
         Assert.Equal(Secret, push[4].GetProperty("topic").GetString());
 
         // Usage carries tenants and cannot be split: it needs the stats grant.
-        Assert.Equal("unauthorized", Reason(await holder.PushAsync("room:x", "get_usage_stats")));
+        Assert.Equal("unauthorized", (await holder.PushAsync("room:x", "get_usage_stats")).Reason);
 
         foreach (var owner in owners)
         {
@@ -148,7 +145,7 @@ public class SocketStatsAuthorizationTests
         var (cluster, a, owners) = await StartAsync();
         await using var running = cluster;
         await using var operatorSocket = await PhoenixTestClient.ConnectAsync(Ws(a));
-        Assert.Null(Reason(await operatorSocket.JoinAsync("room:ops", new { token = JoinTokens.Issue([], stats: true) })));
+        Assert.Null((await operatorSocket.JoinAsync("room:ops", new { token = JoinTokens.Issue([], stats: true) })).Reason);
 
         var clusterView = await Eventually.MatchAsync(
             () => OkAsync(operatorSocket, "room:ops", "get_cluster_connection_stats"),
@@ -164,8 +161,8 @@ public class SocketStatsAuthorizationTests
         Assert.Contains("private:*", (await OkAsync(operatorSocket, "room:ops", "get_monitoring_info")).GetRawText(), StringComparison.Ordinal);
 
         // The grant watches any topic but joins none that is protected.
-        Assert.Null(Reason(await operatorSocket.JoinAsync("stats:" + Other)));
-        Assert.Equal("unauthorized", Reason(await operatorSocket.JoinAsync(Other)));
+        Assert.Null((await operatorSocket.JoinAsync("stats:" + Other)).Reason);
+        Assert.Equal("unauthorized", (await operatorSocket.JoinAsync(Other)).Reason);
 
         foreach (var owner in owners)
         {
@@ -179,19 +176,19 @@ public class SocketStatsAuthorizationTests
         var (cluster, a, owners) = await StartAsync(socketStats: "Granted");
         await using var running = cluster;
         await using var anonymous = await PhoenixTestClient.ConnectAsync(Ws(a));
-        Assert.Null(Reason(await anonymous.JoinAsync("room:x")));
+        Assert.Null((await anonymous.JoinAsync("room:x")).Reason);
         foreach (var evt in new[] { "get_connection_stats", "get_cluster_connection_stats", "get_monitoring_info", "get_usage_stats" })
         {
-            Assert.Equal("unauthorized", Reason(await anonymous.PushAsync("room:x", evt)));
+            Assert.Equal("unauthorized", (await anonymous.PushAsync("room:x", evt)).Reason);
         }
 
-        Assert.Equal("unauthorized", Reason(await anonymous.JoinAsync("stats:cluster")));
+        Assert.Equal("unauthorized", (await anonymous.JoinAsync("stats:cluster")).Reason);
         // One topic's presence is not a cross-topic view: an open topic can still be watched.
-        Assert.Null(Reason(await anonymous.JoinAsync("stats:room:x")));
+        Assert.Null((await anonymous.JoinAsync("stats:room:x")).Reason);
 
         await using var granted = await PhoenixTestClient.ConnectAsync(Ws(a));
-        Assert.Null(Reason(await granted.JoinAsync("stats:cluster", new { token = JoinTokens.Issue([], stats: true) })));
-        Assert.Null(Reason(await granted.PushAsync("stats:cluster", "get_cluster_connection_stats")));
+        Assert.Null((await granted.JoinAsync("stats:cluster", new { token = JoinTokens.Issue([], stats: true) })).Reason);
+        Assert.Null((await granted.PushAsync("stats:cluster", "get_cluster_connection_stats")).Reason);
 
         foreach (var owner in owners)
         {

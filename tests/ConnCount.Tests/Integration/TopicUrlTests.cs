@@ -27,7 +27,7 @@ public class TopicUrlTests
         await using var two = await PhoenixTestClient.ConnectAsync(PhoenixTestClient.WebSocketUri(node));
         foreach (var topic in Awkward)
         {
-            Assert.Equal("ok", (await one.JoinAsync(topic)).GetProperty("status").GetString());
+            Assert.Equal("ok", (await one.JoinAsync(topic)).Status);
         }
 
         await two.JoinAsync("..");

@@ -21,14 +21,14 @@ public class UsageApiTests
     /// <summary>An instant known only to lie between two readings of the test's clock.</summary>
     private readonly record struct Between(long Before, long After);
 
-    private static async Task<Between> TimedAsync(Func<Task<JsonElement>> act, bool expectOk = true)
+    private static async Task<Between> TimedAsync(Func<Task<PhoenixReply>> act, bool expectOk = true)
     {
         var before = NowMs();
         var reply = await act();
         var after = NowMs();
         if (expectOk)
         {
-            Assert.Equal("ok", reply.GetProperty("status").GetString());
+            Assert.Equal("ok", reply.Status);
         }
 
         return new Between(before, after);
@@ -233,8 +233,8 @@ public class UsageApiTests
 
         var reply = await Eventually.MatchAsync(
             () => onA.PushAsync("usage:event", "get_usage_stats"),
-            r => r.GetProperty("status").GetString() == "ok" && r.GetProperty("response").GetProperty("cluster_size").GetInt32() == 2);
-        var usage = reply.GetProperty("response");
+            r => r.Status == "ok" && r.Response.GetProperty("cluster_size").GetInt32() == 2);
+        var usage = reply.Response;
         Assert.Equal(2, usage.GetProperty("topics").GetProperty("usage:event").GetProperty("open").GetInt64());
         Assert.Equal(["node-a", "node-b"], usage.GetProperty("nodes").EnumerateObject().Select(n => n.Name).Order(StringComparer.Ordinal));
         Assert.Equal(3600, usage.GetProperty("period_seconds").GetInt64());

@@ -1,20 +1,25 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace ConnCount.Tests.Infrastructure;
+namespace ConnCount.TestSupport;
 
-/// <summary>A real child process (nats-server, a socket node, the StatsApi) with its output kept for diagnostics.</summary>
+/// <summary>A real child process (nats-server, a service, the AppHost, a browser) with its output kept for diagnostics.</summary>
 public sealed class ExternalProcess : IAsyncDisposable
 {
+    /// <summary>How many of the last output lines are kept unless the caller asks for more.</summary>
+    public const int DefaultKeptLines = 400;
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
-
     private readonly Action<string>? _onLine;
+    private readonly int _keptLines;
+    private int _disposed;
 
-    private ExternalProcess(Process process, Action<string>? onLine)
+    private ExternalProcess(Process process, Action<string>? onLine, int keptLines)
     {
         _process = process;
         _onLine = onLine;
+        _keptLines = keptLines;
     }
 
     public string Output => string.Join(Environment.NewLine, _output);
@@ -26,9 +31,15 @@ public sealed class ExternalProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    /// <param name="onLine">Sees every line of output (the kept output is only the last 400).</param>
+    /// <param name="environment">Variables set on top of this process's.</param>
+    /// <param name="onLine">Sees every line of output (the kept output is only the last <paramref name="keptLines"/>).</param>
     public static ExternalProcess Start(
-        string fileName, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null, Action<string>? onLine = null)
+        string fileName,
+        IEnumerable<string> args,
+        IDictionary<string, string>? environment = null,
+        string? workingDirectory = null,
+        Action<string>? onLine = null,
+        int keptLines = DefaultKeptLines)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -48,7 +59,7 @@ public sealed class ExternalProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var wrapper = new ExternalProcess(process, onLine);
+        var wrapper = new ExternalProcess(process, onLine, keptLines);
         process.OutputDataReceived += (_, e) => wrapper.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => wrapper.Keep(e.Data);
         process.Start();
@@ -104,8 +115,37 @@ public sealed class ExternalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until <paramref name="seen"/> holds for the output, or the process exits, or the timeout passes.</summary>
+    public async Task<bool> WaitForOutputAsync(Func<string, bool> seen, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && !_process.HasExited)
+        {
+            if (seen(Output))
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        if (_process.HasExited)
+        {
+            // Let the last lines of the exited process be read.
+            await WaitForExitAsync(TimeSpan.FromSeconds(1));
+        }
+
+        return seen(Output);
+    }
+
+    /// <summary>Kills the process if it still runs; a second call does nothing.</summary>
     public ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         Kill();
         _process.Dispose();
         return ValueTask.CompletedTask;
@@ -120,7 +160,7 @@ public sealed class ExternalProcess : IAsyncDisposable
 
         _onLine?.Invoke(line);
         _output.Enqueue(line);
-        while (_output.Count > 400 && _output.TryDequeue(out _))
+        while (_output.Count > _keptLines && _output.TryDequeue(out _))
         {
         }
     }

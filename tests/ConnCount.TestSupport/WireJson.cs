@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ConnCount.AppHost.Tests;
+namespace ConnCount.TestSupport;
 
 /// <summary>The JSON conventions of ConnCount's wire: snake_case properties, topic and node keys as sent.</summary>
 public static class WireJson

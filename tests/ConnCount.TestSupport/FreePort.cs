@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ConnCount.Tests.Infrastructure;
+namespace ConnCount.TestSupport;
 
 /// <summary>Finds a loopback port nobody listens on.</summary>
 public static class FreePort

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Net.Sockets;
+
+namespace ConnCount.TestSupport;
+
+/// <summary>A real <c>nats-server</c> process on a loopback port, the way nats.net's own tests run one.</summary>
+public static class NatsServer
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Starts <c>nats-server</c> on <c>127.0.0.1:<paramref name="port"/></c>, requiring
+    /// <paramref name="credentials"/> when given, and returns once it accepts connections.
+    /// </summary>
+    public static async Task<ExternalProcess> StartAsync(int port, (string User, string Password)? credentials = null)
+    {
+        List<string> args = ["-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)];
+        if (credentials is { } c)
+        {
+            args.AddRange(["--user", c.User, "--pass", c.Password]);
+        }
+
+        var process = ExternalProcess.Start("nats-server", args);
+        try
+        {
+            await WaitForTcpAsync(port);
+            return process;
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task WaitForTcpAsync(int port)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}
