@@ -26,17 +26,4 @@ public static class ClusterServiceCollectionExtensions
         services.AddHostedService<NodeDirectoryListener>();
         return services;
     }
-
-    /// <summary>Adds the <see cref="ThresholdMonitor"/>, bound to <c>ConnCount:Thresholds</c>; needs <see cref="AddClusterStats"/>.</summary>
-    public static IServiceCollection AddClusterThresholds(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<ThresholdOptions>()
-            .Bind(configuration.GetSection(ThresholdOptions.SectionName))
-            .Validate(o => o.Interval > TimeSpan.Zero, "ConnCount:Thresholds:Interval must be positive.")
-            .Validate(o => o.Rules.All(r => r.IsValid(out _)),
-                "Every ConnCount:Thresholds:Rules entry needs a Name, Scope cluster|node|topic (with a Topic), Metric connections|sockets and 0 <= Down < Up.")
-            .ValidateOnStart();
-        services.AddHostedService<ThresholdMonitor>();
-        return services;
-    }
 }

@@ -3,6 +3,7 @@ using ConnCount.Cluster.Contracts;
 using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Scaling;
 using ConnCount.StatsApi.Stats;
+using ConnCount.StatsApi.Thresholds;
 
 namespace ConnCount.StatsApi;
 
@@ -15,7 +16,7 @@ public static class StatsApiServiceCollectionExtensions
         builder.AddApiKeyAuthentication();
         builder.Services.AddClusterStats(builder.Configuration);
         builder.Services.AddSingleton<ClusterStatsJson>();
-        builder.Services.AddClusterThresholds(builder.Configuration);
+        builder.Services.AddThresholds(builder.Configuration);
         builder.Services.AddOptions<ScaleOptions>()
             .Bind(builder.Configuration.GetSection(ScaleOptions.SectionName))
             .ValidateDataAnnotations()
