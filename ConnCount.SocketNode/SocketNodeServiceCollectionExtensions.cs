@@ -1,4 +1,5 @@
-using ConnCount.Cluster;
+using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using ConnCount.SocketNode.Counting;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Protection;

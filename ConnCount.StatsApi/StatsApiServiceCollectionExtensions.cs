@@ -1,5 +1,5 @@
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Scaling;
 using ConnCount.StatsApi.Stats;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Protection;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 using Microsoft.Extensions.Options;
 

@@ -1,13 +1,13 @@
-using ConnCount.Cluster;
+using System.ComponentModel;
+using System.Globalization;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Scaling;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using System.ComponentModel;
-using System.Globalization;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnCount.StatsApi.Stats;
 

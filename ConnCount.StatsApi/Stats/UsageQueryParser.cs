@@ -1,4 +1,4 @@
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 
 namespace ConnCount.StatsApi.Stats;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 

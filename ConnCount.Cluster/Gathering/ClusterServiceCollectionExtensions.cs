@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>Registers the cluster view: node directory, its listener, the stats and usage clients and the node admin client.</summary>
 public static class ClusterServiceCollectionExtensions

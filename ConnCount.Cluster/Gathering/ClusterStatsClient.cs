@@ -1,9 +1,10 @@
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>
 /// Asks every node for its stats over NATS (scatter-gather) and aggregates the answers. A gather ends

@@ -1,6 +1,6 @@
 using ConnCount.Cluster.Contracts;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Aggregation;
 
 /// <summary>
 /// A validated usage query: <c>prefix</c> filters topics, <c>limit</c> keeps the first N topics (and

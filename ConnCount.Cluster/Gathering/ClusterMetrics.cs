@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>Instruments of the cluster gather, under the meter <c>ConnCount.Cluster</c>.</summary>
 public static class ClusterMetrics

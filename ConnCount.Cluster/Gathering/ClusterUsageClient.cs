@@ -1,9 +1,10 @@
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>
 /// Asks every node for its usage report over NATS (scatter-gather on <see cref="NatsSubjects.UsageReport"/>)
@@ -11,7 +12,6 @@ namespace ConnCount.Cluster;
 /// ends when every node in the <see cref="NodeDirectory"/> has answered, or at
 /// <see cref="ClusterOptions.GatherTimeout"/>; callers asking the same query while one runs share it.
 /// </summary>
-/// <remarks>In a file with the usage prefix only because of who owns which files.</remarks>
 public sealed class ClusterUsageClient(
     INatsConnection nats,
     NodeDirectory directory,
