@@ -21,63 +21,12 @@ public sealed class ClusterStatsClient(
 {
     private static readonly NatsJsonContextSerializer<NodeStats> ReplySerializer = new(ClusterJsonContext.Default);
 
-    private readonly Lock _gate = new();
-    private Task<ClusterStats>? _inFlight;
+    private readonly SingleFlight<string, ClusterStats> _gathers = new(StringComparer.Ordinal);
 
     /// <summary>The cluster's stats; joins a gather already under way rather than starting another.</summary>
     /// <exception cref="ClusterUnavailableException">NATS is not connected.</exception>
-    /// <remarks>
-    /// The caller that starts a gather runs it itself, with no thread hop before the scatter goes out; callers
-    /// that join it wait on a shared task whose continuations run on the thread pool, so the one thread that
-    /// receives the last reply is not made to finish every joined request.
-    /// </remarks>
-    public Task<ClusterStats> GetAsync(CancellationToken cancellationToken = default)
-    {
-        TaskCompletionSource<ClusterStats>? started = null;
-        Task<ClusterStats> shared;
-        lock (_gate)
-        {
-            if (_inFlight is null)
-            {
-                started = new TaskCompletionSource<ClusterStats>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _inFlight = started.Task;
-            }
-
-            shared = _inFlight;
-        }
-
-        return started is null
-            ? shared.WaitAsync(cancellationToken)
-            : GatherSharedAsync(started).WaitAsync(cancellationToken);
-    }
-
-    /// <summary>Runs one gather for everyone who joins it; once it ends, the next caller starts a new one.</summary>
-    private async Task<ClusterStats> GatherSharedAsync(TaskCompletionSource<ClusterStats> shared)
-    {
-        try
-        {
-            var result = await GatherAsync();
-            EndShared();
-            shared.SetResult(result);
-            return result;
-        }
-        catch (Exception ex)
-        {
-            EndShared();
-            shared.SetException(ex);
-            // Marked observed: when no other caller joined, the starter's own rethrow is the one that reports it.
-            _ = shared.Task.Exception;
-            throw;
-        }
-    }
-
-    private void EndShared()
-    {
-        lock (_gate)
-        {
-            _inFlight = null;
-        }
-    }
+    public Task<ClusterStats> GetAsync(CancellationToken cancellationToken = default) =>
+        _gathers.RunAsync(NatsSubjects.Stats, _ => GatherAsync(), cancellationToken);
 
     private async Task<ClusterStats> GatherAsync()
     {

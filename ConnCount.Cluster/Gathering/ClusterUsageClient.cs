@@ -22,42 +22,18 @@ public sealed class ClusterUsageClient(
     private static readonly NatsJsonContextSerializer<UsageReportRequest> RequestSerializer = new(ClusterJsonContext.Default);
     private static readonly NatsJsonContextSerializer<UsageReport> ReplySerializer = new(ClusterJsonContext.Default);
 
-    private readonly Lock _gate = new();
-    private readonly Dictionary<UsageQuery, Task<UsageStats>> _inFlight = [];
+    private readonly SingleFlight<UsageQuery, UsageStats> _gathers = new();
 
     /// <summary>The cluster's usage for <paramref name="query"/>; joins a gather of the same query already under way.</summary>
     /// <exception cref="ClusterUnavailableException">NATS is not connected.</exception>
-    public Task<UsageStats> GetAsync(UsageQuery query, CancellationToken cancellationToken = default)
-    {
-        Task<UsageStats>? gather;
-        lock (_gate)
-        {
-            if (!_inFlight.TryGetValue(query, out gather))
-            {
-                _inFlight[query] = gather = GatherSharedAsync(query);
-            }
-        }
+    public Task<UsageStats> GetAsync(UsageQuery query, CancellationToken cancellationToken = default) =>
+        _gathers.RunAsync(query, GatherAsync, cancellationToken);
 
-        return gather.WaitAsync(cancellationToken);
-    }
-
-    private async Task<UsageStats> GatherSharedAsync(UsageQuery query)
+    private async Task<UsageStats> GatherAsync(UsageQuery query)
     {
-        // Leave the lock before any work so the finally below never runs ahead of the assignment.
-        await Task.Yield();
-        try
-        {
-            var expected = directory.Snapshot();
-            var (replies, _) = await ScatterGather.GatherAsync(
-                nats, NatsSubjects.UsageReport, query.ToRequest(), RequestSerializer, ReplySerializer, expected, r => r.Node, options.Value.GatherTimeout, logger);
-            return UsageAggregator.Aggregate(replies, expected, query.Limit, time.GetUtcNow());
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _inFlight.Remove(query);
-            }
-        }
+        var expected = directory.Snapshot();
+        var (replies, _) = await ScatterGather.GatherAsync(
+            nats, NatsSubjects.UsageReport, query.ToRequest(), RequestSerializer, ReplySerializer, expected, r => r.Node, options.Value.GatherTimeout, logger);
+        return UsageAggregator.Aggregate(replies, expected, query.Limit, time.GetUtcNow());
     }
 }
