@@ -27,6 +27,8 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<NodeStatsSource>();
         builder.Services.AddSingleton<ChannelEventHandler>();
         builder.Services.AddSingleton<SocketNodeMetrics>();
+        // The node's own instruments, and those of the gathers it runs for get_cluster_connection_stats.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SocketNodeMetrics.MeterName, ClusterMetrics.MeterName));
         builder.Services.AddSingleton<SessionDependencies>();
         builder.Services.AddSingleton<PresenceHub>();
         builder.Services.AddOptions<Events.SpikeOptions>().Bind(builder.Configuration.GetSection(Events.SpikeOptions.SectionName))

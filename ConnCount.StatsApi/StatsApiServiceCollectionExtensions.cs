@@ -16,6 +16,8 @@ public static class StatsApiServiceCollectionExtensions
         builder.AddApiKeyAuthentication();
         builder.Services.AddClusterStats(builder.Configuration);
         builder.Services.AddSingleton<ClusterStatsJson>();
+        // The gathers' instruments and the threshold crossings.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ClusterMetrics.MeterName));
         builder.Services.AddThresholds(builder.Configuration);
         builder.Services.AddOptions<ScaleOptions>()
             .Bind(builder.Configuration.GetSection(ScaleOptions.SectionName))
