@@ -1,10 +1,11 @@
-using ConnCount.Cluster.Contracts;
 using ConnCount.Cluster.Gathering;
-using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Protection;
+using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
 using ConnCount.SocketNode.Usage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ConnCount.SocketNode;
 
@@ -22,22 +23,27 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<NodeState>();
         builder.Services.AddSingleton<NodeDrainer>();
         builder.Services.AddHealthChecks().AddCheck<DrainingHealthCheck>(DrainingHealthCheck.Name, tags: ["ready"]);
-        builder.Services.AddSingleton<ConnectionRegistry>();
-        builder.Services.AddSingleton<WatcherRegistry>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TopicTable>();
+        builder.Services.AddSingleton<WatcherTable>();
+        builder.Services.AddSingleton<OpenSockets>();
+        builder.Services.AddSingleton<MembershipPipeline>();
+        builder.Services.AddSingleton<PhoenixProtocol>();
         builder.Services.AddSingleton<NodeStatsSource>();
         builder.Services.AddSingleton<ChannelEventHandler>();
         builder.Services.AddSingleton<SocketNodeMetrics>();
         // The node's own instruments, and those of the gathers it runs for get_cluster_connection_stats.
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SocketNodeMetrics.MeterName, ClusterMetrics.MeterName));
-        builder.Services.AddSingleton<SessionDependencies>();
+        builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<SocketNodeMetrics>());
         builder.Services.AddSingleton<PresenceHub>();
-        builder.Services.AddOptions<Events.SpikeOptions>().Bind(builder.Configuration.GetSection(Events.SpikeOptions.SectionName))
+        builder.Services.AddOptions<Spikes.SpikeOptions>().Bind(builder.Configuration.GetSection(Spikes.SpikeOptions.SectionName))
             .Validate(o => o.Factor > 1 && o.Alpha is > 0 and <= 1 && o.MinJoinsPerSecond >= 0 && o.SampleInterval > TimeSpan.Zero,
                 "ConnCount:Spikes needs Factor > 1, 0 < Alpha <= 1, MinJoinsPerSecond >= 0 and a positive SampleInterval.")
             .ValidateOnStart();
-        builder.Services.AddSingleton<Events.JoinRateMonitor>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Events.JoinRateMonitor>());
-        builder.Services.AddSingleton<Usage.UsageLedger>();
+        builder.Services.AddSingleton<Spikes.JoinRateMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Spikes.JoinRateMonitor>());
+        builder.Services.AddSingleton<UsageLedger>();
+        builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<UsageLedger>());
         builder.AddUsageReporting();
         builder.Services.AddHostedService<PresenceBroadcaster>();
         builder.AddSocketNodeProtection();

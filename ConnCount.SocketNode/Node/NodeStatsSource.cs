@@ -1,5 +1,5 @@
 using ConnCount.Cluster.Contracts;
-using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Protection;
 using Microsoft.Extensions.Options;
 
@@ -9,8 +9,9 @@ namespace ConnCount.SocketNode.Node;
 public sealed class NodeStatsSource(
     NodeIdentity identity,
     NodeState state,
-    ConnectionRegistry registry,
-    Sockets.WatcherRegistry watchers,
+    TopicTable topics,
+    WatcherTable watchers,
+    Sockets.OpenSockets sockets,
     IOptions<SocketNodeOptions> options,
     IOptions<LimitsOptions> limits,
     IOptions<RateLimitOptions> rates,
@@ -19,8 +20,8 @@ public sealed class NodeStatsSource(
 {
     public NodeStats GetStats()
     {
-        var topics = registry.SnapshotTopics();
-        return new NodeStats(identity.Id, identity.StartedAt, topics.Values.Sum(), registry.Sockets, topics, state.Draining, watchers.Count);
+        var counts = topics.SnapshotTopics();
+        return new NodeStats(identity.Id, identity.StartedAt, counts.Values.Sum(), sockets.Count, counts, state.Draining, watchers.Count);
     }
 
     public NodeAnnouncement GetAnnouncement()

@@ -1,4 +1,5 @@
 using ConnCount.Cluster.Contracts;
+using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Protocol;
 
 namespace ConnCount.SocketNode.Protection;
@@ -7,7 +8,9 @@ namespace ConnCount.SocketNode.Protection;
 /// The arithmetic of the cluster-wide limits on concurrent joins per topic (by pattern) and per tenant (by plan):
 /// this node's own joins of limited keys, what the other nodes last published, and the share of what is left that
 /// this node may admit before its next publish. No I/O; the clock is a <see cref="TimeProvider"/>.
-/// <see cref="ClusterLimitExchange"/> carries the counts over NATS.
+/// <see cref="ClusterLimitExchange"/> carries the counts over NATS. The <see cref="MembershipPipeline"/> asks it to
+/// admit each join (<see cref="TryAdmit"/>), and, as a membership observer, it releases what it admitted when the
+/// membership ends.
 /// </summary>
 /// <remarks>
 /// Between two publishes a node admits at most <c>ceil(remaining / nodes)</c> new joins of a key, so nodes working
@@ -15,7 +18,7 @@ namespace ConnCount.SocketNode.Protection;
 /// <c>2 × (nodes − 1)</c> joins per key, is reasoned in docs/protection.md ("Cluster-wide limits and their slack").
 /// A remote node's counts count until they are older than the node expiry.
 /// </remarks>
-public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpiry, TimeProvider time)
+public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpiry, TimeProvider time) : IMembershipObserver
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _localTopics = new(StringComparer.Ordinal);
@@ -68,6 +71,14 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
             return null;
         }
     }
+
+    /// <summary>Nothing to do: <see cref="TryAdmit"/> recorded the join when it admitted it.</summary>
+    void IMembershipObserver.Began(in MembershipEvent membership)
+    {
+    }
+
+    /// <summary>Releases what the membership's admission took.</summary>
+    void IMembershipObserver.Ended(in MembershipEvent membership, long endedAtMs) => Release(membership.Topic, membership.Grant);
 
     /// <summary>Ends an admitted join.</summary>
     public void Release(string topic, JoinGrant grant)

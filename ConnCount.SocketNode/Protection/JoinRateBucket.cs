@@ -9,7 +9,7 @@ namespace ConnCount.SocketNode.Protection;
 /// A limiter from <c>System.Threading.RateLimiting</c> per socket was measured first: as a partitioned limiter
 /// keyed by socket, every join took the partition table's lock, and its replenishment pass walked every
 /// socket's bucket ten times a second while holding that lock, which at a few thousand new sockets per second
-/// cost more than the joins themselves (docs/benchmarks.md). Two fields per socket do the same job.
+/// cost more than the joins themselves (bench/results/history.md). Two fields per socket do the same job.
 /// </remarks>
 public struct JoinRateBucket
 {

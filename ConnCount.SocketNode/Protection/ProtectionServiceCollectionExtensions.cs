@@ -1,4 +1,5 @@
 using ConnCount.Cluster.Gathering;
+using ConnCount.SocketNode.Memberships;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,12 +31,14 @@ public static class ProtectionServiceCollectionExtensions
         builder.Services.AddSingleton<TelemetryTopicNames>();
         builder.Services.AddSingleton<JoinAuthorizer>();
         builder.Services.AddSingleton<StatsVisibility>();
+        builder.Services.AddSingleton<JoinPolicy>();
         builder.Services.AddSingleton<UpgradeGate>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new ClusterLimitBudget(
             sp.GetRequiredService<IOptions<LimitsOptions>>().Value,
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.NodeExpiry,
             sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<ClusterLimitBudget>());
         builder.Services.AddHostedService<ClusterLimitExchange>();
 
         return builder;

@@ -1,5 +1,5 @@
 using System.Threading.RateLimiting;
-using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Sockets;
 using ConnCount.SocketNode.Node;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +20,7 @@ namespace ConnCount.SocketNode.Protection;
 /// </remarks>
 public sealed class UpgradeGate : IDisposable
 {
-    private readonly ConnectionRegistry _registry;
+    private readonly OpenSockets _sockets;
     private readonly NodeState _state;
     private readonly SocketNodeMetrics _metrics;
     private readonly LimitsOptions _limits;
@@ -31,7 +31,7 @@ public sealed class UpgradeGate : IDisposable
     private readonly TrustedProxies _proxies;
 
     public UpgradeGate(
-        ConnectionRegistry registry,
+        OpenSockets sockets,
         NodeState state,
         SocketNodeMetrics metrics,
         IOptions<LimitsOptions> limits,
@@ -41,7 +41,7 @@ public sealed class UpgradeGate : IDisposable
         IHostEnvironment environment)
     {
         _proxies = proxies;
-        _registry = registry;
+        _sockets = sockets;
         _state = state;
         _metrics = metrics;
         _limits = limits.Value;
@@ -95,7 +95,7 @@ public sealed class UpgradeGate : IDisposable
                 "Too many new connections", "This node is accepting new connections more slowly right now; retry shortly.");
         }
 
-        if (!_registry.TryOpenSocket(_limits.MaxSocketsPerNode))
+        if (!_sockets.TryOpen(_limits.MaxSocketsPerNode))
         {
             return Refuse(context, "capacity", "5", StatusCodes.Status503ServiceUnavailable,
                 "Node at capacity", $"This node holds its maximum of {_limits.MaxSocketsPerNode} sockets; retry, or connect to another node.");

@@ -1,5 +1,6 @@
 using System.Text;
 using ConnCount.SocketNode.Protection;
+using ConnCount.SocketNode.Protocol;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace ConnCount.SocketNode.Sockets;
@@ -16,8 +17,8 @@ public static class PhoenixSocketEndpoint
     public static IEndpointRouteBuilder MapPhoenixSocket(this IEndpointRouteBuilder endpoints)
     {
         var gate = endpoints.ServiceProvider.GetRequiredService<UpgradeGate>();
-        var deps = endpoints.ServiceProvider.GetRequiredService<SessionDependencies>();
-        endpoints.Map(Path, context => AcceptAsync(context, gate, deps)).WithName("PhoenixSocket");
+        var protocol = endpoints.ServiceProvider.GetRequiredService<PhoenixProtocol>();
+        endpoints.Map(Path, context => AcceptAsync(context, gate, protocol)).WithName("PhoenixSocket");
         return endpoints;
     }
 
@@ -26,7 +27,7 @@ public static class PhoenixSocketEndpoint
     /// <see cref="PhoenixSession"/> for the socket's life. Nothing here is awaited, so an open socket holds no
     /// state of this method.
     /// </summary>
-    private static Task AcceptAsync(HttpContext context, UpgradeGate gate, SessionDependencies deps)
+    private static Task AcceptAsync(HttpContext context, UpgradeGate gate, PhoenixProtocol protocol)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -53,7 +54,7 @@ public static class PhoenixSocketEndpoint
         // From here a socket slot is reserved; the session releases it exactly once, whatever happens.
         // The phoenix client asks for the "phoenix" sub-protocol when it sends an auth token in the header.
         var requested = context.WebSockets.WebSocketRequestedProtocols;
-        var session = new PhoenixSession(deps, ReadAuthToken(requested));
+        var session = new PhoenixSession(protocol, ReadAuthToken(requested));
         return session.RunAsync(context, requested.Contains(SubProtocol) ? SubProtocol : null);
     }
 

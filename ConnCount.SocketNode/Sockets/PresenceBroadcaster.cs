@@ -156,7 +156,7 @@ public sealed class PresenceBroadcaster(
         }
     }
 
-    private async Task PushAsync(PhoenixSession session, string joinRef, string topic, byte[] payload, CancellationToken cancellationToken)
+    private async Task PushAsync(PhoenixConnection session, string joinRef, string topic, byte[] payload, CancellationToken cancellationToken)
     {
         try
         {

@@ -14,7 +14,7 @@ public sealed class PresenceHub
     /// <summary>The presence topic for the whole cluster.</summary>
     public const string ClusterTopic = "stats:cluster";
 
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<PhoenixSession, Subscriber>> _topics = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<PhoenixConnection, Subscriber>> _topics = new(StringComparer.Ordinal);
 
     public static bool IsPresenceTopic(string topic) => topic.StartsWith(Prefix, StringComparison.Ordinal) && topic.Length > Prefix.Length;
 
@@ -35,10 +35,10 @@ public sealed class PresenceHub
 
     public bool IsEmpty => _topics.IsEmpty;
 
-    public void Subscribe(string topic, PhoenixSession session, string joinRef) =>
+    public void Subscribe(string topic, PhoenixConnection session, string joinRef) =>
         _topics.GetOrAdd(topic, _ => new(ReferenceEqualityComparer.Instance))[session] = new Subscriber(joinRef, Initialised: false);
 
-    public void Unsubscribe(string topic, PhoenixSession session)
+    public void Unsubscribe(string topic, PhoenixConnection session)
     {
         if (_topics.TryGetValue(topic, out var subscribers) && subscribers.TryRemove(session, out _) && subscribers.IsEmpty)
         {
@@ -47,11 +47,11 @@ public sealed class PresenceHub
     }
 
     /// <summary>A snapshot of the subscribed topics and their subscribers.</summary>
-    public IEnumerable<(string Topic, IReadOnlyList<(PhoenixSession Session, Subscriber Subscriber)> Subscribers)> Snapshot() =>
-        _topics.Select(t => (t.Key, (IReadOnlyList<(PhoenixSession, Subscriber)>)t.Value.Select(s => (s.Key, s.Value)).ToList()));
+    public IEnumerable<(string Topic, IReadOnlyList<(PhoenixConnection Session, Subscriber Subscriber)> Subscribers)> Snapshot() =>
+        _topics.Select(t => (t.Key, (IReadOnlyList<(PhoenixConnection, Subscriber)>)t.Value.Select(s => (s.Key, s.Value)).ToList()));
 
     /// <summary>Records that a subscriber has received its first push.</summary>
-    public void MarkInitialised(string topic, PhoenixSession session)
+    public void MarkInitialised(string topic, PhoenixConnection session)
     {
         if (_topics.TryGetValue(topic, out var subscribers) && subscribers.TryGetValue(session, out var current))
         {

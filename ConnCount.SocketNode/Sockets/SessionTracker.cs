@@ -17,13 +17,13 @@ public sealed class SessionTracker(
 
     private Task _closingAll = Task.CompletedTask;
 
-    private readonly ConcurrentDictionary<PhoenixSession, byte> _sessions = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<PhoenixConnection, byte> _sessions = new(ReferenceEqualityComparer.Instance);
 
     public int Count => _sessions.Count;
 
-    public void Add(PhoenixSession session) => _sessions.TryAdd(session, 0);
+    public void Add(PhoenixConnection session) => _sessions.TryAdd(session, 0);
 
-    public void Remove(PhoenixSession session) => _sessions.TryRemove(session, out _);
+    public void Remove(PhoenixConnection session) => _sessions.TryRemove(session, out _);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -36,6 +36,9 @@ internal sealed class UsageAccount
         _sessions = sessions;
     }
 
+    /// <summary>Whether a sweep retired the account: it counts nothing more, and its lifetime figures are the node's.</summary>
+    public bool IsRetired => Volatile.Read(ref _retired);
+
     /// <summary>Records a membership that began at <paramref name="atMs"/>; false when the account was retired (take a fresh one).</summary>
     public bool TryJoin(long atMs)
     {

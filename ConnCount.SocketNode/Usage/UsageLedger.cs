@@ -1,20 +1,23 @@
 using System.Collections.Concurrent;
 using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
+using ConnCount.SocketNode.Memberships;
 using Microsoft.Extensions.Options;
 
 namespace ConnCount.SocketNode.Usage;
 
 /// <summary>
-/// Connection-seconds, churn and session lengths per topic, per tenant and for the node. Fed by every
-/// membership start and end (the same places the counts change); read by the usage report.
+/// Connection time: connection-seconds, churn and session lengths per topic, per tenant and for the node. A
+/// membership observer, so it hears of every membership start and end (the same place the counts change); read by
+/// the usage report.
 /// </summary>
 /// <remarks>
-/// Each topic and each tenant has its own <see cref="UsageAccount"/> with its own lock; the node's figures
-/// are summed over the topic accounts when a report is read, so no lock is shared by all sockets. Only the
-/// node's open count and peaks, and the node's session ring, are shared, and those are lock-free.
+/// Each topic and each tenant has its own <see cref="UsageAccount"/> with its own lock; a topic's account lives in
+/// the topic's <see cref="TopicEntry"/> (no lookup of its own), a tenant's in the ledger. The node's figures are summed
+/// over the topic accounts when a report is read, so no lock is shared by all sockets. Only the node's open count and
+/// peaks, and the node's session ring, are shared, and those are lock-free.
 /// </remarks>
-public sealed class UsageLedger
+public sealed class UsageLedger : IMembershipObserver
 {
     private readonly TimeProvider _time;
     private readonly long _originMs;
@@ -22,7 +25,7 @@ public sealed class UsageLedger
     private readonly long _periodMs;
     private readonly long _sessionWindowMs;
     private readonly int _topicSamples;
-    private readonly ConcurrentDictionary<string, UsageAccount> _topics = new(StringComparer.Ordinal);
+    private readonly TopicTable _topics;
     private readonly ConcurrentDictionary<string, UsageAccount> _tenants = new(StringComparer.Ordinal);
     private readonly SessionSampleRing _sessions;
     private readonly NodeConcurrency _concurrency;
@@ -34,8 +37,9 @@ public sealed class UsageLedger
     // Lifetime figures of the topic accounts dropped by Sweep, so the node totals stay exact.
     private long _forgottenConnectionMs, _forgottenJoins, _forgottenLeaves, _forgotten;
 
-    public UsageLedger(TimeProvider time, IOptions<UsageOptions> options)
+    public UsageLedger(TopicTable topics, TimeProvider time, IOptions<UsageOptions> options)
     {
+        _topics = topics;
         var o = options.Value;
         if (!o.HasValidPeriod)
         {
@@ -65,34 +69,31 @@ public sealed class UsageLedger
     /// <summary>The start of the period that holds <paramref name="atMs"/>: whole periods since the Unix epoch, so UTC-aligned.</summary>
     public static long PeriodStart(long atMs, long periodMs) => atMs - (((atMs % periodMs) + periodMs) % periodMs);
 
-    /// <summary>A membership of <paramref name="topic"/> began at <paramref name="atMs"/> (for <paramref name="tenant"/>, if any).</summary>
-    public void Joined(string topic, string? tenant, long atMs)
+    /// <summary>A membership began: its topic's and its tenant's (if any) accounts count it from its join time.</summary>
+    public void Began(in MembershipEvent membership)
     {
-        Join(_topics, topic, atMs, _topicSamples);
-        if (!string.IsNullOrEmpty(tenant))
+        var atMs = membership.JoinedAtMs;
+        JoinTopic(membership.Entry, atMs);
+        if (membership.Grant.Tenant is { Length: > 0 } tenant)
         {
-            Join(_tenants, tenant, atMs, 0);
+            JoinTenant(tenant, atMs);
         }
 
         _concurrency.Joined(atMs);
     }
 
-    /// <summary>A membership that began at <paramref name="joinedAtMs"/> ended at <paramref name="atMs"/>.</summary>
-    public void Left(string topic, string? tenant, long joinedAtMs, long atMs)
+    /// <summary>A membership ended at <paramref name="endedAtMs"/>.</summary>
+    public void Ended(in MembershipEvent membership, long endedAtMs)
     {
-        // An account with a member is never retired, so the one the join used is still there.
-        if (_topics.TryGetValue(topic, out var account))
+        // An account with a member is never retired, so the one the join used is still in its slot.
+        membership.Entry.Usage?.Leave(membership.JoinedAtMs, endedAtMs);
+        if (membership.Grant.Tenant is { Length: > 0 } tenant && _tenants.TryGetValue(tenant, out var tenantAccount))
         {
-            account.Leave(joinedAtMs, atMs);
+            tenantAccount.Leave(membership.JoinedAtMs, endedAtMs);
         }
 
-        if (!string.IsNullOrEmpty(tenant) && _tenants.TryGetValue(tenant, out var tenantAccount))
-        {
-            tenantAccount.Leave(joinedAtMs, atMs);
-        }
-
-        _concurrency.Left(atMs);
-        _sessions.Add(atMs, atMs - joinedAtMs);
+        _concurrency.Left(endedAtMs);
+        _sessions.Add(endedAtMs, endedAtMs - membership.JoinedAtMs);
     }
 
     /// <summary>This node's usage report for <paramref name="query"/>, as of now.</summary>
@@ -105,13 +106,19 @@ public sealed class UsageLedger
         var matched = new List<KeyValuePair<string, UsageCounters>>();
         lock (_sweepGate)
         {
-            foreach (var (topic, account) in _topics)
+            foreach (var entry in _topics.Entries)
             {
+                // A retired account's lifetime figures are in the forgotten ones already.
+                if (entry.Usage is not { IsRetired: false } account)
+                {
+                    continue;
+                }
+
                 var counters = account.Read(now);
                 totals.Add(counters);
-                if (query.Matches(topic))
+                if (query.Matches(entry.Topic))
                 {
-                    matched.Add(KeyValuePair.Create(topic, counters));
+                    matched.Add(KeyValuePair.Create(entry.Topic, counters));
                 }
             }
 
@@ -122,7 +129,7 @@ public sealed class UsageLedger
         var topics = query.Top(matched, c => c.PeriodConnectionMs, c => c.ConnectionMs)
             .ToDictionary(
                 t => t.Key,
-                t => t.Value with { SessionSamplesMs = _topics.TryGetValue(t.Key, out var account) ? account.ReadSessions(sessionsSince) : [] },
+                t => t.Value with { SessionSamplesMs = _topics.Find(t.Key)?.Usage?.ReadSessions(sessionsSince) ?? [] },
                 StringComparer.Ordinal);
 
         var tenants = _tenants.Select(t => KeyValuePair.Create(t.Key, t.Value.Read(now))).ToList();
@@ -145,9 +152,10 @@ public sealed class UsageLedger
     }
 
     /// <summary>
-    /// Drops the topics and tenants that have had no member and no event for two whole periods (and the
+    /// Retires the accounts of topics and tenants that have had no member and no event for two whole periods (and the
     /// windows): their period figures are zero for good. A topic's lifetime figures move to the node totals,
-    /// so those stay exact; the topic itself starts from zero if it comes back.
+    /// so those stay exact; the topic itself starts from zero if it comes back. Then the topic table's sweep removes
+    /// the entries nothing needs any more.
     /// </summary>
     public int Sweep()
     {
@@ -156,11 +164,10 @@ public sealed class UsageLedger
         var dropped = 0;
         lock (_sweepGate)
         {
-            foreach (var (topic, account) in _topics)
+            foreach (var entry in _topics.Entries)
             {
-                if (account.TryRetire(now, windowMs, out var lifetime))
+                if (entry.Usage is { IsRetired: false } account && account.TryRetire(now, windowMs, out var lifetime))
                 {
-                    _topics.TryRemove(KeyValuePair.Create(topic, account));
                     _forgottenConnectionMs += lifetime.ConnectionMs;
                     _forgottenJoins += lifetime.Joins;
                     _forgottenLeaves += lifetime.Leaves;
@@ -180,17 +187,39 @@ public sealed class UsageLedger
             Volatile.Write(ref _forgotten, _forgotten + dropped);
         }
 
+        _topics.RemoveEmptyTopics();
         return dropped;
     }
 
-    private void Join(ConcurrentDictionary<string, UsageAccount> accounts, string key, long atMs, int samples)
+    private void JoinTopic(TopicEntry entry, long atMs)
     {
         while (true)
         {
-            var account = accounts.GetOrAdd(
-                key,
-                static (_, s) => new UsageAccount(s.Ledger._periodMs, s.AtMs, s.Samples > 0 ? new SessionSampleRing(s.Samples, s.Ledger._originMs) : null),
-                (Ledger: this, AtMs: atMs, Samples: samples));
+            var account = Volatile.Read(ref entry.Usage);
+            if (account is null or { IsRetired: true })
+            {
+                // No account yet, or one a sweep retired (its figures are the node's now): start a fresh one.
+                var fresh = NewAccount(atMs, _topicSamples);
+                if (Interlocked.CompareExchange(ref entry.Usage, fresh, account) != account)
+                {
+                    continue;
+                }
+
+                account = fresh;
+            }
+
+            if (account.TryJoin(atMs))
+            {
+                return;
+            }
+        }
+    }
+
+    private void JoinTenant(string tenant, long atMs)
+    {
+        while (true)
+        {
+            var account = _tenants.GetOrAdd(tenant, static (_, s) => s.Ledger.NewAccount(s.AtMs, 0), (Ledger: this, AtMs: atMs));
             if (account.TryJoin(atMs))
             {
                 return;
@@ -200,6 +229,9 @@ public sealed class UsageLedger
             Thread.Yield();
         }
     }
+
+    private UsageAccount NewAccount(long atMs, int samples) =>
+        new(_periodMs, atMs, samples > 0 ? new SessionSampleRing(samples, _originMs) : null);
 
     /// <summary>Sums topic accounts into the node's totals.</summary>
     private sealed class Sum

@@ -2,10 +2,14 @@ using System.Net.WebSockets;
 
 namespace ConnCount.Baseline;
 
-/// <summary>The baseline's routes: WebSocket endpoints that only hold sockets, and the memory figures.</summary>
+/// <summary>The baseline's routes: WebSocket endpoints that only hold sockets, one that answers every frame, and the memory figures.</summary>
 internal static class BaselineEndpoints
 {
-    /// <summary>Maps <c>/socket/websocket</c> and <c>/ws</c> (accept, read until close, close) and <c>GET /memory</c> (<c>?gc=true</c> collects first).</summary>
+    /// <summary>
+    /// Maps <c>/socket/websocket</c> and <c>/ws</c> (accept, read until close, close), <c>/answer/websocket</c> (a fixed
+    /// Phoenix <c>ok</c> reply to every frame, see <see cref="PhoenixAnswer"/>) and <c>GET /memory</c> (<c>?gc=true</c>
+    /// collects first).
+    /// </summary>
     public static WebApplication MapBaselineEndpoints(this WebApplication app)
     {
         var receiveBufferBytes = app.Configuration.GetValue("receive-buffer", 256);
@@ -16,6 +20,7 @@ internal static class BaselineEndpoints
         };
         app.Map("/socket/websocket", (HttpContext context, SocketGauge gauge) => HoldAsync(context, gauge, accept, receiveBufferBytes));
         app.Map("/ws", (HttpContext context, SocketGauge gauge) => HoldAsync(context, gauge, accept, receiveBufferBytes));
+        app.Map("/answer/websocket", (HttpContext context, SocketGauge gauge) => PhoenixAnswer.AnswerAsync(context, gauge, accept, receiveBufferBytes));
         app.MapGet("/memory", (bool? gc, SocketGauge gauge, IdleMemory idle) =>
         {
             if (gc == true)

@@ -1,7 +1,8 @@
 using ConnCount.Baseline;
 
-// A bare Kestrel WebSocket server: no protocol, no counting, minimal logging. Options come from the
-// command line: --urls, --receive-buffer BYTES, --keep-alive-seconds S, --report-interval-seconds S.
+// A bare Kestrel WebSocket server: no counting, minimal logging, no protocol beyond a fixed reply to every frame
+// on /answer/websocket. Options come from the command line: --urls, --receive-buffer BYTES,
+// --keep-alive-seconds S, --report-interval-seconds S.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Memberships;
 
 namespace ConnCount.Benchmarks;
 
@@ -10,7 +10,7 @@ namespace ConnCount.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Join+leave is measured as the node does it: <c>var m = registry.Join(topic); registry.Leave(m);</c>, the leave going
-/// straight to the stripe the join counted in. The by-name <see cref="ConnectionRegistry.Leave(string)"/> (a lookup and
+/// straight to the stripe the join counted in. The by-name <see cref="TopicTable.Leave(string)"/> (a lookup and
 /// a search for a stripe with a unit) is measured apart and is not the headline figure.
 /// </remarks>
 [MemoryDiagnoser]
@@ -21,7 +21,7 @@ public class RegistryContentionBenchmarks
     private static readonly string[] OwnTopics = ["room:1", "room:2"];
 
     private TwoThreadRace _race = null!;
-    private ConnectionRegistry _registry = null!;
+    private TopicTable _registry = null!;
     private long _shared;
 
     private Action<int> _increment = null!;
@@ -34,7 +34,7 @@ public class RegistryContentionBenchmarks
     public void Setup()
     {
         _race = new TwoThreadRace();
-        _registry = new ConnectionRegistry();
+        _registry = new TopicTable();
 
         // A standing member on every topic: the usual case, where a leave does not empty the topic.
         _registry.Join("room:hot");
@@ -77,7 +77,7 @@ public class RegistryContentionBenchmarks
     [Benchmark(OperationsPerInvoke = OpsPerThread, Description = "join+Leave(string), same topic")]
     public void JoinLeaveByNameSameTopic() => _race.Run(_byName);
 
-    private static void JoinLeave(ConnectionRegistry registry, string topic)
+    private static void JoinLeave(TopicTable registry, string topic)
     {
         for (var i = 0; i < OpsPerThread; i++)
         {
@@ -86,7 +86,7 @@ public class RegistryContentionBenchmarks
         }
     }
 
-    private static void JoinLeaveByName(ConnectionRegistry registry, string topic)
+    private static void JoinLeaveByName(TopicTable registry, string topic)
     {
         for (var i = 0; i < OpsPerThread; i++)
         {

@@ -1,4 +1,4 @@
-using ConnCount.SocketNode.Events;
+using ConnCount.SocketNode.Spikes;
 
 namespace ConnCount.Tests.Unit;
 

@@ -1,5 +1,8 @@
 using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
+using System.Collections.Concurrent;
+using ConnCount.SocketNode.Memberships;
+using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Usage;
 using Microsoft.Extensions.Options;
 
@@ -11,16 +14,16 @@ public class UsageLedgerTests
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 10, 59, 0, TimeSpan.Zero);
     private static readonly long StartMs = Start.ToUnixTimeMilliseconds();
 
-    private static (UsageLedger Ledger, ManualTime Time) NewLedger(Action<UsageOptions>? configure = null)
+    private static (LedgerOnTable Ledger, ManualTime Time) NewLedger(Action<UsageOptions>? configure = null)
     {
         var options = new UsageOptions();
         configure?.Invoke(options);
         var time = new ManualTime(Start);
-        return (new UsageLedger(time, Options.Create(options)), time);
+        return (new LedgerOnTable(time, Options.Create(options)), time);
     }
 
-    private static UsageReport Report(UsageLedger ledger, UsageQuery? query = null) =>
-        ledger.Report("node-a", Start, query ?? UsageQuery.Default);
+    private static UsageReport Report(LedgerOnTable ledger, UsageQuery? query = null) =>
+        ledger.Ledger.Report("node-a", Start, query ?? UsageQuery.Default);
 
     [Fact]
     public void Open_sessions_count_up_to_now_and_closed_ones_stop_counting()
@@ -349,6 +352,47 @@ public class UsageLedgerTests
     }
 
     [Fact]
+    public async Task Sweeps_racing_joins_and_leaves_never_lose_a_topic_entry_or_its_time()
+    {
+        var (ledger, time) = NewLedger();
+        const int threads = 4, minPairs = 20_000, minSweeps = 200;
+        using var stop = new CancellationTokenSource();
+        var sweeps = 0;
+        long pairs = 0;
+        // Hours pass between sweeps, so accounts retire and entries go while the workers keep coming back.
+        var sweeper = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                time.Advance(TimeSpan.FromHours(3));
+                ledger.Sweep();
+                Interlocked.Increment(ref sweeps);
+            }
+        });
+
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(thread => Task.Run(() =>
+        {
+            for (var i = 0; i < minPairs || Volatile.Read(ref sweeps) < minSweeps; i++)
+            {
+                var topic = $"room:{i % 4}";
+                var joined = ledger.NowMs();
+                ledger.Joined(topic, "acme", joined);
+                ledger.Left(topic, "acme", joined, joined + 10);
+                Interlocked.Increment(ref pairs);
+            }
+        })));
+        stop.Cancel();
+        await sweeper;
+
+        var report = Report(ledger);
+        Assert.Equal(pairs, report.Totals.Joins);
+        Assert.Equal(pairs, report.Totals.Leaves);
+        Assert.Equal(pairs * 10, report.Totals.ConnectionMs);
+        Assert.Equal(0, report.Totals.Open);
+        Assert.Equal(0, ledger.Members);
+    }
+
+    [Fact]
     public void Period_must_be_whole_seconds_that_divide_a_day()
     {
         Assert.Throws<OptionsValidationException>(() => NewLedger(o => o.Period = TimeSpan.FromMinutes(7)));
@@ -379,6 +423,41 @@ public class UsageLedgerTests
         Assert.Equal(200, parsed.TopicsMatched);
         // The longest-held topics stay.
         Assert.Contains("topic-with-a-long-name-0199-" + new string('x', 100), parsed.Topics.Keys);
+    }
+
+    /// <summary>
+    /// The ledger as the node runs it: memberships counted in a topic table and told to the ledger as its observer,
+    /// begun and ended by topic name (any held membership of a topic stands for another).
+    /// </summary>
+    internal sealed class LedgerOnTable
+    {
+        private readonly TopicTable _topics = new();
+        private readonly ConcurrentDictionary<string, ConcurrentStack<TopicMembership>> _held = new();
+
+        public LedgerOnTable(TimeProvider time, IOptions<UsageOptions> options) => Ledger = new UsageLedger(_topics, time, options);
+
+        public UsageLedger Ledger { get; }
+
+        public long NowMs() => Ledger.NowMs();
+
+        public int Sweep() => Ledger.Sweep();
+
+        /// <summary>Memberships the table counts.</summary>
+        public long Members => _topics.TotalMemberships;
+
+        public void Joined(string topic, string? tenant, long atMs)
+        {
+            var membership = _topics.Join(topic);
+            Ledger.Began(new MembershipEvent(membership.Entry!, new JoinGrant(tenant, null), atMs));
+            _held.GetOrAdd(topic, _ => new()).Push(membership);
+        }
+
+        public void Left(string topic, string? tenant, long joinedAtMs, long atMs)
+        {
+            Assert.True(_held[topic].TryPop(out var membership));
+            Ledger.Ended(new MembershipEvent(membership.Entry!, new JoinGrant(tenant, null), joinedAtMs), atMs);
+            _topics.Leave(membership);
+        }
     }
 
     /// <summary>A clock the test moves by hand: wall time and the monotonic timestamp move together.</summary>

@@ -1,4 +1,4 @@
-namespace ConnCount.SocketNode.Events;
+namespace ConnCount.SocketNode.Spikes;
 
 /// <summary>
 /// EWMA spike detection for one series of rates (a pure state machine): a sample is a spike when it is at

@@ -1,20 +1,26 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using ConnCount.Cluster.Contracts;
+using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Protection;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
-namespace ConnCount.SocketNode.Events;
+namespace ConnCount.SocketNode.Spikes;
 
 /// <summary>
-/// Counts joins per topic and for the node each sample interval, runs a <see cref="SpikeDetector"/> per
-/// series, and reports a spike as an event on <see cref="NatsSubjects.SpikeEvents"/>, a warning log and the
-/// <c>conncount.spikes</c> metric.
+/// Spike detection: samples the joins per topic and for the node each sample interval, runs a
+/// <see cref="SpikeDetector"/> per series, and reports a spike as an event on <see cref="NatsSubjects.SpikeEvents"/>,
+/// a warning log and the <c>conncount.spikes</c> metric.
 /// </summary>
+/// <remarks>
+/// Joins are counted where they are counted anyway: each <see cref="TopicEntry"/> counts its joins beside its members
+/// (no write of its own on the join path), and a topic's detector lives in its entry. The node's rate is the sum of
+/// the topics' rates: an entry is removed only once its connection-time account has retired, two usage periods
+/// after its last event, so no join goes unsampled.
+/// </remarks>
 public sealed class JoinRateMonitor(
+    TopicTable topics,
     INatsConnection nats,
     NodeIdentity identity,
     IOptions<SpikeOptions> options,
@@ -25,19 +31,9 @@ public sealed class JoinRateMonitor(
 {
     private static readonly NatsJsonContextSerializer<SpikeEvent> Serializer = new(ClusterJsonContext.Default);
 
-    private readonly ConcurrentDictionary<string, StrongBox<long>> _topicJoins = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SpikeDetector> _topicDetectors = new(StringComparer.Ordinal);
     private readonly Counter<long> _spikes = meters.Create(SocketNodeMetrics.MeterName)
         .CreateCounter<long>("conncount.spikes", unit: "{spike}", description: "Join-rate spikes detected, by scope.");
     private SpikeDetector? _nodeDetector;
-    private long _nodeJoins;
-
-    /// <summary>Counts one accepted join.</summary>
-    public void RecordJoin(string topic)
-    {
-        Interlocked.Increment(ref _nodeJoins);
-        Interlocked.Increment(ref _topicJoins.GetOrAdd(topic, static _ => new StrongBox<long>()).Value);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -58,31 +54,42 @@ public sealed class JoinRateMonitor(
 
     private async Task SampleAsync(double seconds, CancellationToken cancellationToken)
     {
-        var nodeRate = Interlocked.Exchange(ref _nodeJoins, 0) / seconds;
+        long nodeJoins = 0;
+        var spikes = new List<(string Topic, double Rate, double Baseline)>();
+        foreach (var entry in topics.Entries)
+        {
+            var joins = entry.Joins();
+            var sampled = entry.SampledJoins;
+            if (joins == sampled && entry.Spikes is null)
+            {
+                continue;
+            }
+
+            Volatile.Write(ref entry.SampledJoins, joins);
+            nodeJoins += joins - sampled;
+            var rate = (joins - sampled) / seconds;
+            var detector = entry.Spikes ??= NewDetector(seedFromFirstSample: false);
+            if (detector.Observe(rate))
+            {
+                spikes.Add((entry.Topic, rate, detector.Baseline));
+            }
+
+            if (rate == 0 && detector.Idle)
+            {
+                // Forget quiet topics: the entry may go once nothing else needs it.
+                Volatile.Write(ref entry.Spikes, null);
+            }
+        }
+
+        var nodeRate = nodeJoins / seconds;
         if (_nodeDetector!.Observe(nodeRate))
         {
             await RaiseAsync("node", null, nodeRate, _nodeDetector.Baseline, cancellationToken);
         }
 
-        foreach (var (topic, box) in _topicJoins)
+        foreach (var (topic, rate, baseline) in spikes)
         {
-            var rate = Interlocked.Exchange(ref box.Value, 0) / seconds;
-            if (!_topicDetectors.TryGetValue(topic, out var detector))
-            {
-                _topicDetectors[topic] = detector = NewDetector(seedFromFirstSample: false);
-            }
-
-            if (detector.Observe(rate))
-            {
-                await RaiseAsync("topic", topic, rate, detector.Baseline, cancellationToken);
-            }
-
-            if (rate == 0 && detector.Idle)
-            {
-                // Forget quiet topics; a join racing this removal only costs one sample of one series.
-                _topicJoins.TryRemove(KeyValuePair.Create(topic, box));
-                _topicDetectors.Remove(topic);
-            }
+            await RaiseAsync("topic", topic, rate, baseline, cancellationToken);
         }
     }
 

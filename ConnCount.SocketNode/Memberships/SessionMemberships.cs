@@ -1,15 +1,9 @@
-using ConnCount.SocketNode.Counting;
-using ConnCount.SocketNode.Protection;
-
-namespace ConnCount.SocketNode.Sockets;
-
-/// <summary>One joined channel of a session: its join ref, what it was admitted for, when, and its place in the registry's count.</summary>
-internal readonly record struct Membership(string JoinRef, JoinGrant Grant, long JoinedAtMs, TopicMembership Counted);
+namespace ConnCount.SocketNode.Memberships;
 
 /// <summary>
 /// The topics one session has joined. Most sockets join a single topic, so the first membership is held
 /// inline and a dictionary is created only for a second: an idle socket with one channel holds no collection.
-/// Only the session's receive loop touches it.
+/// Only the socket's receive loop touches it.
 /// </summary>
 internal struct SessionMemberships
 {

@@ -1,13 +1,14 @@
-using ConnCount.SocketNode.Counting;
+using ConnCount.SocketNode.Memberships;
+using ConnCount.SocketNode.Sockets;
 
 namespace ConnCount.Tests.Unit;
 
-public class ConnectionRegistryTests
+public class TopicTableTests
 {
     [Fact]
     public void Join_and_leave_count_per_topic_and_report_only_topics_with_members()
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         registry.Join("a");
         registry.Join("a");
         registry.Join("b");
@@ -28,7 +29,7 @@ public class ConnectionRegistryTests
     [Fact]
     public void Leave_by_handle_ends_that_membership()
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         var first = registry.Join("a");
         var second = registry.Join("a");
         var other = registry.Join("b");
@@ -51,7 +52,7 @@ public class ConnectionRegistryTests
     [Fact]
     public void Leave_by_handle_twice_throws_and_changes_nothing()
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         var member = registry.Join("a");
         registry.Leave(member);
 
@@ -68,7 +69,7 @@ public class ConnectionRegistryTests
     [Fact]
     public void Leave_without_join_throws_and_changes_nothing()
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         registry.Join("a");
         registry.Leave("a");
         registry.Join("b");
@@ -85,7 +86,7 @@ public class ConnectionRegistryTests
     [Fact]
     public void Leave_by_name_and_by_handle_mix_on_one_topic()
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         var handles = Enumerable.Range(0, 10).Select(_ => registry.Join("a")).ToList();
 
         // Names take units from any stripe, so some handles find their own stripe emptied and take from another.
@@ -108,7 +109,7 @@ public class ConnectionRegistryTests
     [Fact]
     public void Empty_topics_stay_out_of_the_counts_until_a_sweep_removes_them()
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         var a = registry.Join("a");
         var b = registry.Join("b");
         registry.Join("c");
@@ -134,7 +135,7 @@ public class ConnectionRegistryTests
     [Fact]
     public void Short_lived_topics_do_not_pile_up_without_a_caller_sweeping()
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         const int topics = 100_000;
         for (var i = 0; i < topics; i++)
         {
@@ -151,7 +152,7 @@ public class ConnectionRegistryTests
     [Fact]
     public async Task Concurrent_joins_and_leaves_end_exactly_at_the_ledger()
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         var expected = await RaceAsync(registry, byHandle: false, sweeping: false);
 
         Assert.Equal(expected, registry.SnapshotTopics());
@@ -161,7 +162,7 @@ public class ConnectionRegistryTests
     [Fact]
     public async Task Concurrent_joins_and_leaves_by_handle_end_exactly_at_the_ledger()
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         var expected = await RaceAsync(registry, byHandle: true, sweeping: false);
 
         Assert.Equal(expected, registry.SnapshotTopics());
@@ -174,7 +175,7 @@ public class ConnectionRegistryTests
     [InlineData(true)]
     public async Task Concurrent_joins_and_leaves_stay_exact_while_sweeps_race_them(bool byHandle)
     {
-        var registry = new ConnectionRegistry();
+        var registry = new TopicTable();
         using var stop = new CancellationTokenSource();
         var sweeps = 0;
         var sweeper = Task.Run(() =>
@@ -205,24 +206,23 @@ public class ConnectionRegistryTests
     }
 
     [Fact]
-    public void Sockets_are_counted_apart_from_memberships()
+    public void Open_sockets_are_counted_up_to_the_limit()
     {
-        var registry = new ConnectionRegistry();
-        registry.SocketOpened();
-        registry.SocketOpened();
-        registry.SocketClosed();
+        var sockets = new OpenSockets();
+        Assert.True(sockets.TryOpen(2));
+        Assert.True(sockets.TryOpen(2));
+        sockets.Closed();
 
-        Assert.Equal(1, registry.Sockets);
-        Assert.Empty(registry.SnapshotTopics());
-        Assert.True(registry.TryOpenSocket(2));
-        Assert.False(registry.TryOpenSocket(2));
-        Assert.Equal(2, registry.Sockets);
+        Assert.Equal(1, sockets.Count);
+        Assert.True(sockets.TryOpen(2));
+        Assert.False(sockets.TryOpen(2));
+        Assert.Equal(2, sockets.Count);
     }
 
     [Fact]
     public void Stripe_count_is_a_power_of_two_covering_the_processors_up_to_eight()
     {
-        var stripes = ConnectionRegistry.StripeCount;
+        var stripes = TopicTable.StripeCount;
         Assert.True(stripes is 1 or 2 or 4 or 8);
         Assert.True(stripes >= Math.Min(Environment.ProcessorCount, 8));
     }
@@ -231,7 +231,7 @@ public class ConnectionRegistryTests
     /// Workers join and leave a few topics at random (few, so they fight over the same counters and, when
     /// <paramref name="sweeping"/>, over removing them at zero); returns the per-topic counts their ledgers expect.
     /// </summary>
-    private static async Task<Dictionary<string, long>> RaceAsync(ConnectionRegistry registry, bool byHandle, bool sweeping)
+    private static async Task<Dictionary<string, long>> RaceAsync(TopicTable registry, bool byHandle, bool sweeping)
     {
         const int workers = 8;
         var operations = sweeping ? 30_000 : 50_000;

@@ -1,4 +1,4 @@
-namespace ConnCount.SocketNode.Events;
+namespace ConnCount.SocketNode.Spikes;
 
 /// <summary>Join-rate spike detection. Section <c>ConnCount:Spikes</c>.</summary>
 public sealed class SpikeOptions

@@ -1,14 +1,12 @@
-using ConnCount.SocketNode.Counting;
-
-namespace ConnCount.SocketNode.Sockets;
+namespace ConnCount.SocketNode.Memberships;
 
 /// <summary>
 /// The <c>stats:*</c> memberships on this node, counted apart from the application's topics: watching the counts
 /// must not change them. Reported as <c>watchers</c>; never in a topic, a total, usage or a limit.
 /// </summary>
-public sealed class WatcherRegistry
+public sealed class WatcherTable
 {
-    private readonly ConnectionRegistry _memberships = new();
+    private readonly TopicTable _memberships = new();
 
     /// <summary>Watchers on this node (one per socket and presence topic).</summary>
     public long Count => _memberships.TotalMemberships;
