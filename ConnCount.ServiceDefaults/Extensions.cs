@@ -21,10 +21,6 @@ public static class Extensions
     private const string AlivenessEndpointPath = "/alive";
     private const string MetricsEndpointPath = "/metrics";
 
-    // Gathers take milliseconds to about a second; the SDK's default buckets (0, 5, 10, ... 10000) suit milliseconds,
-    // and would put every gather, measured in seconds, into the first bucket.
-    private static readonly double[] GatherDurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-
     /// <summary>Adds secret redaction in logs, OpenTelemetry, default health checks, service discovery and HTTP resilience.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -42,7 +38,8 @@ public static class Extensions
 
     /// <summary>
     /// Logs, metrics and traces, exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; metrics are
-    /// also kept for a Prometheus scrape of <c>/metrics</c> (see <see cref="MapDefaultEndpoints"/>).
+    /// also kept for a Prometheus scrape of <c>/metrics</c> (see <see cref="MapDefaultEndpoints"/>). Each service
+    /// adds its own meters.
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -57,8 +54,6 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("ConnCount.*")
-                .AddView("conncount.gather.duration", new ExplicitBucketHistogramConfiguration { Boundaries = GatherDurationBuckets })
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 // Heartbeats and syncs would fill the trace list; what a request causes is kept (see the sampler).

@@ -1,3 +1,4 @@
+using ConnCount.ServiceDefaults.Nats;
 using ConnCount.SocketNode;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Sockets;
@@ -6,7 +7,7 @@ using ConnCount.SocketNode.Sockets;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddServiceDefaults();
-builder.AddNatsClient("nats");
+builder.AddConnCountNats("nats");
 builder.AddSocketNode();
 
 var app = builder.Build();

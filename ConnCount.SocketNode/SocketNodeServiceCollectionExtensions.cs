@@ -1,8 +1,8 @@
-using ConnCount.Cluster;
+using ConnCount.Cluster.Gathering;
 using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Node;
-using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Protection;
+using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
 using ConnCount.SocketNode.Usage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -32,6 +32,8 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<NodeStatsSource>();
         builder.Services.AddSingleton<ChannelEventHandler>();
         builder.Services.AddSingleton<SocketNodeMetrics>();
+        // The node's own instruments, and those of the gathers it runs for get_cluster_connection_stats.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SocketNodeMetrics.MeterName, ClusterMetrics.MeterName));
         builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<SocketNodeMetrics>());
         builder.Services.AddSingleton<PresenceHub>();
         builder.Services.AddOptions<Spikes.SpikeOptions>().Bind(builder.Configuration.GetSection(Spikes.SpikeOptions.SectionName))

@@ -1,3 +1,4 @@
+using ConnCount.ServiceDefaults.Nats;
 using ConnCount.StatsApi;
 using ConnCount.StatsApi.Admin;
 using ConnCount.StatsApi.Live;
@@ -8,7 +9,7 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddServiceDefaults();
-builder.AddNatsClient("nats");
+builder.AddConnCountNats("nats");
 builder.AddStatsApi();
 
 var app = builder.Build();

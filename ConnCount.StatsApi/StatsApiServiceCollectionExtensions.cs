@@ -1,8 +1,9 @@
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Scaling;
 using ConnCount.StatsApi.Stats;
+using ConnCount.StatsApi.Thresholds;
 
 namespace ConnCount.StatsApi;
 
@@ -15,7 +16,9 @@ public static class StatsApiServiceCollectionExtensions
         builder.AddApiKeyAuthentication();
         builder.Services.AddClusterStats(builder.Configuration);
         builder.Services.AddSingleton<ClusterStatsJson>();
-        builder.Services.AddClusterThresholds(builder.Configuration);
+        // The gathers' instruments and the threshold crossings.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ClusterMetrics.MeterName));
+        builder.Services.AddThresholds(builder.Configuration);
         builder.Services.AddOptions<ScaleOptions>()
             .Bind(builder.Configuration.GetSection(ScaleOptions.SectionName))
             .ValidateDataAnnotations()

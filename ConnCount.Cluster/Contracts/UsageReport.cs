@@ -8,7 +8,7 @@ namespace ConnCount.Cluster.Contracts;
 /// <param name="PeriodStart">The start of the current period, aligned to UTC; the previous one started a period earlier.</param>
 /// <param name="SessionWindowSeconds">Session samples are of sessions that ended this recently.</param>
 /// <param name="Totals">Every topic of the node, prefix and limit notwithstanding, plus the forgotten ones; session samples from the node ring.</param>
-/// <param name="Topics">The topics that match the request's prefix, the first <c>limit</c> of the order in <see cref="UsageQuery"/>.</param>
+/// <param name="Topics">The topics that match the request's prefix, the first <c>limit</c> of the order in <see cref="Aggregation.UsageQuery"/>.</param>
 /// <param name="TopicsMatched">Topics that match the prefix before the limit; more than <see cref="Topics"/> holds when the limit cut.</param>
 /// <param name="Tenants">Tenants (from join tokens), the first <c>limit</c> of the same order.</param>
 /// <param name="TenantsMatched">Tenants before the limit.</param>

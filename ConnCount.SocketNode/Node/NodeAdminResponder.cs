@@ -1,5 +1,5 @@
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using NATS.Client.Core;
 
 namespace ConnCount.SocketNode.Node;

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using NATS.Client.Core;
 using NATS.Client.Services;
 
@@ -23,7 +23,7 @@ public sealed partial class NodeServiceRegistration(
     private static readonly NatsJsonContextSerializer<NodeStats> Serializer = new(ClusterJsonContext.Default);
 
     /// <summary>The per-node endpoint subject; characters not allowed in a subject token become <c>_</c>.</summary>
-    public static string EndpointSubject(string nodeId) => $"conncount.v1.nodes.{UnsafeSubjectChars().Replace(nodeId, "_")}.stats";
+    public static string EndpointSubject(string nodeId) => $"{NatsSubjects.NodePrefix}{UnsafeSubjectChars().Replace(nodeId, "_")}.stats";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -1,5 +1,5 @@
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 

@@ -1,7 +1,7 @@
+using ConnCount.Cluster.Gathering;
+using ConnCount.SocketNode.Memberships;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using ConnCount.Cluster;
-using ConnCount.SocketNode.Memberships;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

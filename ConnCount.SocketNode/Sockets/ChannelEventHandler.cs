@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Protocol;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Protocol;

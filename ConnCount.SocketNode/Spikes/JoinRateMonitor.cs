@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Node;

@@ -1,6 +1,7 @@
 using System.Text.Json;
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Memberships;
 using Microsoft.Extensions.Options;

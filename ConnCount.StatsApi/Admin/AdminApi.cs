@@ -1,6 +1,6 @@
 using System.ComponentModel;
-using ConnCount.Cluster;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using ConnCount.StatsApi.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 

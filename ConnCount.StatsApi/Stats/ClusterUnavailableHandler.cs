@@ -1,4 +1,4 @@
-using ConnCount.Cluster;
+using ConnCount.Cluster.Gathering;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,22 +1,19 @@
-using ConnCount.Cluster;
+using System.ComponentModel;
+using System.Globalization;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
 using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Scaling;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using System.ComponentModel;
-using System.Globalization;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnCount.StatsApi.Stats;
 
 /// <summary>The REST API over the cluster's counts, under <c>/api/stats</c>.</summary>
 public static class StatsApi
 {
-    /// <summary>Longest topic a query may name (the nodes refuse longer joins).</summary>
-    public const int MaxTopicLength = TopicNames.MaxLength;
-
     /// <summary>The header that tells how many topics the cluster has when <c>?top=</c> trimmed the map.</summary>
     public const string TotalTopicsHeader = "X-Total-Topics";
 
@@ -64,7 +61,7 @@ public static class StatsApi
         ClusterUsageClient usage,
         CancellationToken cancellationToken)
     {
-        if (!UsageQuery.TryParse(prefix, limit, out var query, out var errors))
+        if (!UsageQueryParser.TryParse(prefix, limit, out var query, out var errors))
         {
             return TypedResults.ValidationProblem(errors, title: "Invalid query");
         }
@@ -127,11 +124,11 @@ public static class StatsApi
     private static async Task<Results<Ok<TopicView>, ProblemHttpResult>> AnswerTopicAsync(
         string? topic, ClusterStatsClient cluster, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(topic) || topic.Length > MaxTopicLength)
+        if (string.IsNullOrEmpty(topic) || topic.Length > TopicNames.MaxLength)
         {
             return TypedResults.Problem(
                 title: "Invalid topic",
-                detail: $"A topic is 1 to {MaxTopicLength} characters (UTF-16 code units) long.",
+                detail: $"A topic is 1 to {TopicNames.MaxLength} characters (UTF-16 code units) long.",
                 statusCode: StatusCodes.Status400BadRequest);
         }
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ConnCount.StatsApi.Stats;
 
 /// <summary>How to order a topic listing.</summary>
@@ -24,10 +22,7 @@ public sealed record TopicListQuery(string Prefix, TopicSort Sort, int? Top, int
     /// <summary>The page size when <c>limit</c> is not given.</summary>
     public const int DefaultLimit = 100;
 
-    /// <summary>
-    /// Parses the raw query values; <paramref name="errors"/> names each bad parameter. Values are taken as
-    /// strings so that "abc" and "-1" get the same 400 problem as "20000", in every environment.
-    /// </summary>
+    /// <summary>Parses the raw query values; <paramref name="errors"/> names each bad parameter.</summary>
     public static bool TryParse(
         string? prefix, string? sort, string? top, string? offset, string? limit,
         out TopicListQuery query, out Dictionary<string, string[]> errors)
@@ -35,11 +30,7 @@ public sealed record TopicListQuery(string Prefix, TopicSort Sort, int? Top, int
         errors = [];
         query = new TopicListQuery("", TopicSort.Count, null, 0, DefaultLimit);
 
-        if (prefix is { Length: > StatsApi.MaxTopicLength })
-        {
-            errors["prefix"] = [$"A prefix is at most {StatsApi.MaxTopicLength} characters long."];
-        }
-
+        var parsedPrefix = QueryValues.Prefix(prefix, errors);
         var parsedSort = sort switch
         {
             null or "" or "count" => TopicSort.Count,
@@ -52,36 +43,18 @@ public sealed record TopicListQuery(string Prefix, TopicSort Sort, int? Top, int
         }
 
         var parsedTop = ParseTop(top, errors);
-        var parsedOffset = ParseInt("offset", offset, 0, int.MaxValue, 0, errors);
-        var parsedLimit = ParseInt("limit", limit, 1, MaxPageSize, DefaultLimit, errors);
+        var parsedOffset = QueryValues.Int("offset", offset, 0, int.MaxValue, 0, errors);
+        var parsedLimit = QueryValues.Int("limit", limit, 1, MaxPageSize, DefaultLimit, errors);
         if (errors.Count > 0)
         {
             return false;
         }
 
-        query = new TopicListQuery(prefix ?? "", parsedSort!.Value, parsedTop, parsedOffset, parsedLimit);
+        query = new TopicListQuery(parsedPrefix, parsedSort!.Value, parsedTop, parsedOffset, parsedLimit);
         return true;
     }
 
     /// <summary>Parses <c>top</c> alone, as <c>GET /api/stats?top=N</c> takes it.</summary>
     public static int? ParseTop(string? top, Dictionary<string, string[]> errors) =>
-        string.IsNullOrEmpty(top) ? null : ParseInt("top", top, 1, MaxPageSize, 0, errors);
-
-    private static int ParseInt(string name, string? raw, int min, int max, int fallback, Dictionary<string, string[]> errors)
-    {
-        if (string.IsNullOrEmpty(raw))
-        {
-            return fallback;
-        }
-
-        if (int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        errors[name] = [max == int.MaxValue
-            ? $"{name} is a whole number from {min}."
-            : $"{name} is a whole number from {min} to {max.ToString("N0", CultureInfo.InvariantCulture)}."];
-        return fallback;
-    }
+        string.IsNullOrEmpty(top) ? null : QueryValues.Int("top", top, 1, MaxPageSize, 0, errors);
 }

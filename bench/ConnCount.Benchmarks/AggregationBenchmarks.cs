@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 
 namespace ConnCount.Benchmarks;

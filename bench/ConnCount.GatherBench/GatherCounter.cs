@@ -1,4 +1,4 @@
-using ConnCount.Cluster;
+using ConnCount.Cluster.Contracts;
 using NATS.Client.Core;
 
 namespace ConnCount.GatherBench;

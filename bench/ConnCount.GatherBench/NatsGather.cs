@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ConnCount.Cluster;
+using ConnCount.Cluster.Contracts;
 using NATS.Client.Core;
 
 namespace ConnCount.GatherBench;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 
 namespace ConnCount.Tests.Unit;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 using ConnCount.StatsApi;
 using ConnCount.StatsApi.Stats;

@@ -1,12 +1,12 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.SocketNode;
 using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
 using ConnCount.SocketNode.Usage;
-using ConnCount.Cluster;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;

@@ -1,4 +1,4 @@
-using ConnCount.Cluster;
+using ConnCount.StatsApi.Thresholds;
 using ConnCount.Cluster.Contracts;
 
 namespace ConnCount.Tests.Unit;

@@ -1,4 +1,4 @@
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 
 namespace ConnCount.Tests.Unit;

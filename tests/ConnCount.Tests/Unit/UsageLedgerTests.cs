@@ -1,4 +1,4 @@
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 using System.Collections.Concurrent;
 using ConnCount.SocketNode.Memberships;

@@ -1,5 +1,6 @@
-using ConnCount.Cluster;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
+using ConnCount.StatsApi.Stats;
 
 namespace ConnCount.Tests.Unit;
 
@@ -8,9 +9,9 @@ public class UsageQueryTests
     [Fact]
     public void No_values_mean_every_topic_and_the_default_limit()
     {
-        Assert.True(UsageQuery.TryParse(null, null, out var query, out _));
+        Assert.True(UsageQueryParser.TryParse(null, null, out var query, out _));
         Assert.Equal(new UsageQuery("", UsageQuery.DefaultLimit), query);
-        Assert.True(UsageQuery.TryParse("room:", "25", out query, out _));
+        Assert.True(UsageQueryParser.TryParse("room:", "25", out query, out _));
         Assert.Equal(new UsageQuery("room:", 25), query);
     }
 
@@ -22,14 +23,14 @@ public class UsageQueryTests
     [InlineData("1.5")]
     public void A_limit_outside_1_to_1000_is_an_error_on_limit(string limit)
     {
-        Assert.False(UsageQuery.TryParse(null, limit, out _, out var errors));
+        Assert.False(UsageQueryParser.TryParse(null, limit, out _, out var errors));
         Assert.Equal(["limit"], errors.Keys);
     }
 
     [Fact]
     public void A_prefix_over_256_characters_is_an_error_on_prefix()
     {
-        Assert.False(UsageQuery.TryParse(new string('p', 257), null, out _, out var errors));
+        Assert.False(UsageQueryParser.TryParse(new string('p', 257), null, out _, out var errors));
         Assert.Equal(["prefix"], errors.Keys);
     }
 

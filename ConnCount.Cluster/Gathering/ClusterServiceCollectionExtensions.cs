@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>Registers the cluster view: node directory, its listener, the stats and usage clients and the node admin client.</summary>
 public static class ClusterServiceCollectionExtensions
@@ -24,19 +24,6 @@ public static class ClusterServiceCollectionExtensions
         services.AddSingleton<ClusterUsageClient>();
         services.AddSingleton<NodeAdminClient>();
         services.AddHostedService<NodeDirectoryListener>();
-        return services;
-    }
-
-    /// <summary>Adds the <see cref="ThresholdMonitor"/>, bound to <c>ConnCount:Thresholds</c>; needs <see cref="AddClusterStats"/>.</summary>
-    public static IServiceCollection AddClusterThresholds(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<ThresholdOptions>()
-            .Bind(configuration.GetSection(ThresholdOptions.SectionName))
-            .Validate(o => o.Interval > TimeSpan.Zero, "ConnCount:Thresholds:Interval must be positive.")
-            .Validate(o => o.Rules.All(r => r.IsValid(out _)),
-                "Every ConnCount:Thresholds:Rules entry needs a Name, Scope cluster|node|topic (with a Topic), Metric connections|sockets and 0 <= Down < Up.")
-            .ValidateOnStart();
-        services.AddHostedService<ThresholdMonitor>();
         return services;
     }
 }

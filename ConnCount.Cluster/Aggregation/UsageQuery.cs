@@ -1,7 +1,6 @@
-using System.Globalization;
 using ConnCount.Cluster.Contracts;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Aggregation;
 
 /// <summary>
 /// A validated usage query: <c>prefix</c> filters topics, <c>limit</c> keeps the first N topics (and
@@ -16,37 +15,8 @@ public sealed record UsageQuery(string Prefix, int Limit)
     /// <summary>The most topics (and tenants) a query may ask for.</summary>
     public const int MaxLimit = 1000;
 
-    /// <summary>The longest prefix (nodes refuse longer topics by default).</summary>
-    public const int MaxPrefixLength = 256;
-
     /// <summary>No filter, the default limit.</summary>
     public static UsageQuery Default { get; } = new("", DefaultLimit);
-
-    /// <summary>Parses raw query values; <paramref name="errors"/> names each bad parameter.</summary>
-    public static bool TryParse(string? prefix, string? limit, out UsageQuery query, out Dictionary<string, string[]> errors)
-    {
-        errors = [];
-        query = Default;
-        if (prefix is { Length: > MaxPrefixLength })
-        {
-            errors["prefix"] = [$"A prefix is at most {MaxPrefixLength} characters long."];
-        }
-
-        var parsedLimit = DefaultLimit;
-        if (!string.IsNullOrEmpty(limit)
-            && !(int.TryParse(limit, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out parsedLimit) && parsedLimit is >= 1 and <= MaxLimit))
-        {
-            errors["limit"] = [$"limit is a whole number from 1 to {MaxLimit.ToString("N0", CultureInfo.InvariantCulture)}."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return false;
-        }
-
-        query = new UsageQuery(prefix ?? "", parsedLimit);
-        return true;
-    }
 
     /// <summary>What a node makes of a request: missing or out-of-range values become the defaults or the bounds.</summary>
     public static UsageQuery From(UsageReportRequest? request) => new(

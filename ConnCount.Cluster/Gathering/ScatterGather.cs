@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using ConnCount.Cluster.Aggregation;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>
 /// One scatter-gather round over NATS, for any request and reply type: publishes once, collects replies

@@ -1,11 +1,10 @@
 using System.Diagnostics.Metrics;
 using ConnCount.Cluster.Contracts;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using ConnCount.Cluster.Gathering;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.StatsApi.Thresholds;
 
 /// <summary>
 /// Evaluates the configured <see cref="ThresholdRule"/>s every <see cref="ThresholdOptions.Interval"/> and

@@ -1,6 +1,6 @@
 using ConnCount.Cluster.Contracts;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.StatsApi.Thresholds;
 
 /// <summary>
 /// Evaluates threshold rules against successive cluster stats and returns the crossings (a pure state

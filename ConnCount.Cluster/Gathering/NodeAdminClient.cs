@@ -2,7 +2,7 @@ using ConnCount.Cluster.Contracts;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>
 /// Drains or resumes one node by its id: a NATS request on that node's own subject

@@ -1,4 +1,4 @@
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>How an admin request to one node ended.</summary>
 public enum NodeAdminOutcome

@@ -1,4 +1,4 @@
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>How nodes announce themselves and how long a gather may take. Section <c>ConnCount:Cluster</c>.</summary>
 public sealed class ClusterOptions

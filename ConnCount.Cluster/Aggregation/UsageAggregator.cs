@@ -1,6 +1,6 @@
 using ConnCount.Cluster.Contracts;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Aggregation;
 
 /// <summary>
 /// Sums the nodes' usage reports of one gather into the cluster's <see cref="UsageStats"/>. A pure function:
@@ -83,7 +83,7 @@ public static class UsageAggregator
     }
 
     /// <summary>The nearest-rank percentile (<paramref name="percent"/> of 100) of sorted samples; null when there are none.</summary>
-    public static long? Percentile(IReadOnlyList<long> sorted, int percent) =>
+    internal static long? Percentile(IReadOnlyList<long> sorted, int percent) =>
         sorted.Count == 0 ? null : sorted[Math.Max(0, (int)((((long)sorted.Count * percent) + 99) / 100) - 1)];
 
     private static PeriodSlot SlotOf(UsageReport report, long periodSeconds, DateTimeOffset? periodStart)

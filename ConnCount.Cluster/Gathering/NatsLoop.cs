@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>Runs a NATS loop (a subscription, a registration) for the life of a service, restarting it after a failure.</summary>
 public static class NatsLoop

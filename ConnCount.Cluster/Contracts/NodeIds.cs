@@ -1,4 +1,4 @@
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Contracts;
 
 /// <summary>What a node id may contain to name that node in a NATS subject.</summary>
 public static class NodeIds

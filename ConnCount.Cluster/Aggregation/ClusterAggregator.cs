@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using ConnCount.Cluster.Contracts;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Aggregation;
 
 /// <summary>
 /// Folds the nodes' replies to one scatter-gather into the cluster's view. A pure function: no I/O,

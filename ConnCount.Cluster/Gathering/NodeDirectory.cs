@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 using Microsoft.Extensions.Options;
 
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Gathering;
 
 /// <summary>
 /// The nodes a gather should expect: fed by heartbeats, goodbyes and gather replies, pruned when a

@@ -1,4 +1,4 @@
-namespace ConnCount.Cluster;
+namespace ConnCount.StatsApi.Thresholds;
 
 /// <summary>
 /// A value to watch with hysteresis: an event when it reaches <see cref="Up"/> from below, and another when it
@@ -37,15 +37,4 @@ public sealed class ThresholdRule
         };
         return problem is null;
     }
-}
-
-/// <summary>Threshold rules. Section <c>ConnCount:Thresholds</c>.</summary>
-public sealed class ThresholdOptions
-{
-    public const string SectionName = "ConnCount:Thresholds";
-
-    public List<ThresholdRule> Rules { get; set; } = [];
-
-    /// <summary>How often the rules are evaluated against a fresh gather.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
 }

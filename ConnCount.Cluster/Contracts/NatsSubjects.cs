@@ -1,4 +1,4 @@
-namespace ConnCount.Cluster;
+namespace ConnCount.Cluster.Contracts;
 
 /// <summary>
 /// Every NATS subject ConnCount uses, in one place. Lower-case, dot-separated, prefixed and versioned
@@ -6,25 +6,25 @@ namespace ConnCount.Cluster;
 /// </summary>
 public static class NatsSubjects
 {
-    /// <summary>Scatter-gather request: every socket node answers with its own <see cref="Contracts.NodeStats"/>. No queue group.</summary>
+    /// <summary>Scatter-gather request: every socket node answers with its own <see cref="NodeStats"/>. No queue group.</summary>
     public const string Stats = "conncount.v1.stats";
 
-    /// <summary>Periodic <see cref="Contracts.NodeAnnouncement"/> from every live node.</summary>
+    /// <summary>Periodic <see cref="NodeAnnouncement"/> from every live node.</summary>
     public const string Heartbeat = "conncount.v1.nodes.heartbeat";
 
-    /// <summary>A <see cref="Contracts.NodeAnnouncement"/> published once when a node stops gracefully.</summary>
+    /// <summary>A <see cref="NodeAnnouncement"/> published once when a node stops gracefully.</summary>
     public const string Goodbye = "conncount.v1.nodes.goodbye";
 
-    /// <summary>Each node's <see cref="Contracts.NodeUsage"/> of limited topics and tenants, for cluster-wide admission.</summary>
+    /// <summary>Each node's <see cref="NodeUsage"/> of limited topics and tenants, for cluster-wide admission.</summary>
     public const string Usage = "conncount.v1.usage";
 
-    /// <summary>A join-rate spike on a node or topic (<see cref="Contracts.SpikeEvent"/>).</summary>
+    /// <summary>A join-rate spike on a node or topic (<see cref="SpikeEvent"/>).</summary>
     public const string SpikeEvents = "conncount.v1.events.spike";
 
-    /// <summary>A configured threshold crossed, up or down (<see cref="Contracts.ThresholdEvent"/>).</summary>
+    /// <summary>A configured threshold crossed, up or down (<see cref="ThresholdEvent"/>).</summary>
     public const string ThresholdEvents = "conncount.v1.events.threshold";
 
-    /// <summary>Scatter-gather request (<see cref="Contracts.UsageReportRequest"/>): every node answers with its <see cref="Contracts.UsageReport"/>. No queue group.</summary>
+    /// <summary>Scatter-gather request (<see cref="UsageReportRequest"/>): every node answers with its <see cref="UsageReport"/>. No queue group.</summary>
     public const string UsageReport = "conncount.v1.usage.report";
 
     /// <summary>Asks every node to announce itself at once (sent by a directory when it starts).</summary>
@@ -35,12 +35,12 @@ public static class NatsSubjects
 
     /// <summary>
     /// Request to one node (<c>conncount.v1.nodes.&lt;node&gt;.admin.drain</c>): stop accepting sockets and close the
-    /// open ones; the node answers a <see cref="Contracts.DrainStatus"/>. Only that node subscribes.
+    /// open ones; the node answers a <see cref="DrainStatus"/>. Only that node subscribes.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a <see cref="NodeIds.IsSubjectToken">subject token</see>.</exception>
     public static string NodeDrain(string nodeId) => NodeAdmin(nodeId, "drain");
 
-    /// <summary>Request to one node (<c>conncount.v1.nodes.&lt;node&gt;.admin.resume</c>): accept sockets again; answers a <see cref="Contracts.DrainStatus"/>.</summary>
+    /// <summary>Request to one node (<c>conncount.v1.nodes.&lt;node&gt;.admin.resume</c>): accept sockets again; answers a <see cref="DrainStatus"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a <see cref="NodeIds.IsSubjectToken">subject token</see>.</exception>
     public static string NodeResume(string nodeId) => NodeAdmin(nodeId, "resume");
 

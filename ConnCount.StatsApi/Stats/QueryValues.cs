@@ -1,0 +1,41 @@
+using System.Globalization;
+using ConnCount.Cluster.Contracts;
+
+namespace ConnCount.StatsApi.Stats;
+
+/// <summary>
+/// Raw query values read into what a query holds, each bad value named in the errors of a validation problem.
+/// Values are taken as strings so that "abc" and "-1" get the same 400 problem as "20000", in every environment.
+/// </summary>
+internal static class QueryValues
+{
+    /// <summary>A topic prefix: empty when not given, at most <see cref="TopicNames.MaxLength"/> characters.</summary>
+    public static string Prefix(string? raw, Dictionary<string, string[]> errors)
+    {
+        if (raw is { Length: > TopicNames.MaxLength })
+        {
+            errors["prefix"] = [$"A prefix is at most {TopicNames.MaxLength} characters long."];
+        }
+
+        return raw ?? "";
+    }
+
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; <paramref name="fallback"/> when not given or bad.</summary>
+    public static int Int(string name, string? raw, int min, int max, int fallback, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(raw))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        errors[name] = [max == int.MaxValue
+            ? $"{name} is a whole number from {min}."
+            : $"{name} is a whole number from {min} to {max.ToString("N0", CultureInfo.InvariantCulture)}."];
+        return fallback;
+    }
+}
