@@ -9,8 +9,9 @@ namespace ConnCount.Cluster.Gathering;
 /// <summary>
 /// Asks every node for its stats over NATS (scatter-gather) and aggregates the answers. A gather ends
 /// as soon as every node in the <see cref="NodeDirectory"/> has answered, or at
-/// <see cref="ClusterOptions.GatherTimeout"/>. Callers that arrive while a gather is running share it,
-/// so a thousand pollers cost one scatter.
+/// <see cref="ClusterOptions.GatherTimeout"/>. Callers share gathers, so a thousand pollers cost one scatter per
+/// gather's length, but a caller shares only a gather whose scatter goes out after it arrived
+/// (<see cref="SingleFlight{TKey, TResult}"/>): every answer reflects every join and leave acknowledged before it was asked.
 /// </summary>
 public sealed class ClusterStatsClient(
     INatsConnection nats,
@@ -23,7 +24,7 @@ public sealed class ClusterStatsClient(
 
     private readonly SingleFlight<string, ClusterStats> _gathers = new(StringComparer.Ordinal);
 
-    /// <summary>The cluster's stats; joins a gather already under way rather than starting another.</summary>
+    /// <summary>The cluster's stats from a gather that starts now, or right after the one under way.</summary>
     /// <exception cref="ClusterUnavailableException">NATS is not connected.</exception>
     public Task<ClusterStats> GetAsync(CancellationToken cancellationToken = default) =>
         _gathers.RunAsync(NatsSubjects.Stats, _ => GatherAsync(), cancellationToken);

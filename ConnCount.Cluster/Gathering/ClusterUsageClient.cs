@@ -10,7 +10,7 @@ namespace ConnCount.Cluster.Gathering;
 /// Asks every node for its usage report over NATS (scatter-gather on <see cref="NatsSubjects.UsageReport"/>)
 /// and sums the answers with <see cref="UsageAggregator"/>. Like <see cref="ClusterStatsClient"/>, a gather
 /// ends when every node in the <see cref="NodeDirectory"/> has answered, or at
-/// <see cref="ClusterOptions.GatherTimeout"/>; callers asking the same query while one runs share it.
+/// <see cref="ClusterOptions.GatherTimeout"/>; callers asking the same query share a gather, but only one whose scatter goes out after they asked (<see cref="SingleFlight{TKey, TResult}"/>).
 /// </summary>
 public sealed class ClusterUsageClient(
     INatsConnection nats,
@@ -24,7 +24,7 @@ public sealed class ClusterUsageClient(
 
     private readonly SingleFlight<UsageQuery, UsageStats> _gathers = new();
 
-    /// <summary>The cluster's usage for <paramref name="query"/>; joins a gather of the same query already under way.</summary>
+    /// <summary>The cluster's usage for <paramref name="query"/>; from a gather of that query that starts now, or right after the one under way.</summary>
     /// <exception cref="ClusterUnavailableException">NATS is not connected.</exception>
     public Task<UsageStats> GetAsync(UsageQuery query, CancellationToken cancellationToken = default) =>
         _gathers.RunAsync(query, GatherAsync, cancellationToken);

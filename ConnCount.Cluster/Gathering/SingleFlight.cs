@@ -1,65 +1,119 @@
 namespace ConnCount.Cluster.Gathering;
 
 /// <summary>
-/// At most one run per key at a time: a caller that arrives while a run of its key is under way shares that run
-/// instead of starting another, so a thousand pollers cost one gather. Once a run ends, the next caller of its key
-/// starts a new one; nothing is cached beyond the run.
+/// Coalesces runs per key without ever answering from the past: a caller shares only a run that <em>starts after it
+/// arrived</em>. The first caller of an idle key starts a run at once; callers that arrive while it is under way share
+/// the next run, which starts the moment the current one ends. So a thousand pollers cost one run per run's length,
+/// and every answer reflects everything that happened before its caller asked.
 /// </summary>
 /// <remarks>
-/// The caller that starts a run runs it itself, with no thread hop before its work begins; callers that join it
-/// wait on a shared task whose continuations run on the thread pool, so the one thread that finishes the run is
-/// not made to finish every joined request. A caller's cancellation ends its own wait, never the shared run.
+/// <para>
+/// For the gathers that is read-your-writes: a node counts a join before it acknowledges it, so a gather whose
+/// scatter is sent after a request arrived sees every join and leave acknowledged before that request. Sharing a
+/// gather already in flight would not: its scatter may have gone out before the join was counted.
+/// </para>
+/// <para>
+/// The caller that starts an idle key's run runs it itself, with no thread hop before its work begins; the next run
+/// starts on the thread that ended the one before. Results reach callers through tasks whose continuations run on
+/// the thread pool, so the one thread that finishes a run is not made to finish every caller's request. A caller's
+/// cancellation ends its own wait, never a run. A run uses the delegate of the caller that started it (or, for a
+/// next run, of its first caller).
+/// </para>
 /// </remarks>
 internal sealed class SingleFlight<TKey, TResult>(IEqualityComparer<TKey>? comparer = null)
     where TKey : notnull
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<TKey, Task<TResult>> _inFlight = new(comparer);
+    private readonly Dictionary<TKey, Slot> _slots = new(comparer);
 
-    /// <summary>The result of the run of <paramref name="key"/> under way, or of a new one of <paramref name="run"/>.</summary>
+    /// <summary>The result of a run of <paramref name="key"/> that starts now or, if one is under way, right after it.</summary>
     public Task<TResult> RunAsync(TKey key, Func<TKey, Task<TResult>> run, CancellationToken cancellationToken = default)
     {
-        TaskCompletionSource<TResult>? started = null;
-        Task<TResult>? shared;
+        TaskCompletionSource<TResult>? start = null;
+        Task<TResult> result;
         lock (_gate)
         {
-            if (!_inFlight.TryGetValue(key, out shared))
+            if (!_slots.TryGetValue(key, out var slot))
             {
-                started = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _inFlight[key] = shared = started.Task;
+                start = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _slots[key] = new Slot();
+                result = start.Task;
+            }
+            else
+            {
+                if (slot.Next is null)
+                {
+                    slot.Next = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    slot.NextRun = run;
+                }
+
+                result = slot.Next.Task;
             }
         }
 
-        return started is null
-            ? shared.WaitAsync(cancellationToken)
-            : RunSharedAsync(key, run, started).WaitAsync(cancellationToken);
+        if (start is not null)
+        {
+            _ = RunThenNextAsync(key, run, start);
+        }
+
+        return result.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Runs once for everyone who joins; the key is free again before anyone sees the result.</summary>
-    private async Task<TResult> RunSharedAsync(TKey key, Func<TKey, Task<TResult>> run, TaskCompletionSource<TResult> shared)
+    /// <summary>Runs once for everyone who waits on <paramref name="shared"/>, then starts the next run if anyone asked for one meanwhile.</summary>
+    /// <remarks>Never throws: a failure goes to the run's callers.</remarks>
+    private async Task RunThenNextAsync(TKey key, Func<TKey, Task<TResult>> run, TaskCompletionSource<TResult> shared)
     {
-        try
+        while (true)
         {
-            var result = await run(key);
-            End(key);
-            shared.SetResult(result);
-            return result;
-        }
-        catch (Exception ex)
-        {
-            End(key);
-            shared.SetException(ex);
-            // Marked observed: when no other caller joined, the starter's own rethrow is the one that reports it.
-            _ = shared.Task.Exception;
-            throw;
+            Exception? failure = null;
+            var result = default(TResult);
+            try
+            {
+                result = await run(key);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            // The key moves on (to the next run, or free) before anyone sees this run's result.
+            TaskCompletionSource<TResult>? next;
+            Func<TKey, Task<TResult>>? nextRun;
+            lock (_gate)
+            {
+                var slot = _slots[key];
+                (next, nextRun) = (slot.Next, slot.NextRun);
+                (slot.Next, slot.NextRun) = (null, null);
+                if (next is null)
+                {
+                    _slots.Remove(key);
+                }
+            }
+
+            if (failure is null)
+            {
+                shared.SetResult(result!);
+            }
+            else
+            {
+                shared.SetException(failure);
+                // Marked observed: callers that gave up must not leave an unobserved exception behind.
+                _ = shared.Task.Exception;
+            }
+
+            if (next is null)
+            {
+                return;
+            }
+
+            (run, shared) = (nextRun!, next);
         }
     }
 
-    private void End(TKey key)
+    /// <summary>A key with a run under way: the callers waiting for the run after it, if any.</summary>
+    private sealed class Slot
     {
-        lock (_gate)
-        {
-            _inFlight.Remove(key);
-        }
+        public TaskCompletionSource<TResult>? Next;
+        public Func<TKey, Task<TResult>>? NextRun;
     }
 }
