@@ -11,7 +11,7 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(ClusterStats))]
 [JsonSerializable(typeof(TopicStats))]
 [JsonSerializable(typeof(NodeSummary))]
-[JsonSerializable(typeof(NodeUsage))]
+[JsonSerializable(typeof(NodeLimitCounts))]
 [JsonSerializable(typeof(UsageReportRequest))]
 [JsonSerializable(typeof(UsageReport))]
 [JsonSerializable(typeof(UsageStats))]

@@ -15,8 +15,11 @@ public static class NatsSubjects
     /// <summary>A <see cref="NodeAnnouncement"/> published once when a node stops gracefully.</summary>
     public const string Goodbye = "conncount.v1.nodes.goodbye";
 
-    /// <summary>Each node's <see cref="NodeUsage"/> of limited topics and tenants, for cluster-wide admission.</summary>
-    public const string Usage = "conncount.v1.usage";
+    /// <summary>
+    /// Each node's <see cref="NodeLimitCounts"/> of limited topics and tenants, for cluster-wide admission. (Limit counts,
+    /// not connection time; the subject keeps its first name so nodes of different versions still share their counts.)
+    /// </summary>
+    public const string LimitCounts = "conncount.v1.usage";
 
     /// <summary>A join-rate spike on a node or topic (<see cref="SpikeEvent"/>).</summary>
     public const string SpikeEvents = "conncount.v1.events.spike";

@@ -24,7 +24,7 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
     private readonly Dictionary<string, long> _localTopics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _localTenants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _admittedThisWindow = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (NodeUsage Usage, long ReceivedAt)> _remote = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (NodeLimitCounts Counts, long ReceivedAt)> _remote = new(StringComparer.Ordinal);
 
     /// <summary>Whether any limit is configured; without one the budget admits everything and nothing is exchanged.</summary>
     public bool Enabled => options.Topics.Count > 0 || options.Plans.Count > 0;
@@ -108,7 +108,7 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
     /// This node's counts of limited keys, to publish; starts the next window of shares and forgets remote counts
     /// past the node expiry.
     /// </summary>
-    public NodeUsage Publish(string node, DateTimeOffset startedAt)
+    public NodeLimitCounts Publish(string node, DateTimeOffset startedAt)
     {
         lock (_gate)
         {
@@ -122,16 +122,16 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
                 }
             }
 
-            return new NodeUsage(node, startedAt, new Dictionary<string, long>(_localTopics), new Dictionary<string, long>(_localTenants));
+            return new NodeLimitCounts(node, startedAt, new Dictionary<string, long>(_localTopics), new Dictionary<string, long>(_localTenants));
         }
     }
 
     /// <summary>Takes in another node's published counts, replacing what it published before.</summary>
-    public void Receive(NodeUsage usage)
+    public void Receive(NodeLimitCounts counts)
     {
         lock (_gate)
         {
-            _remote[usage.Node] = (usage, time.GetTimestamp());
+            _remote[counts.Node] = (counts, time.GetTimestamp());
         }
     }
 
@@ -141,14 +141,14 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
 
     private long FreshSince() => time.GetTimestamp() - (long)(nodeExpiry.TotalSeconds * time.TimestampFrequency);
 
-    private bool HasRoom(string windowKey, Dictionary<string, long> local, string key, long limit, int nodes, long freshSince, Func<NodeUsage, IReadOnlyDictionary<string, long>> select)
+    private bool HasRoom(string windowKey, Dictionary<string, long> local, string key, long limit, int nodes, long freshSince, Func<NodeLimitCounts, IReadOnlyDictionary<string, long>> select)
     {
         var known = local.GetValueOrDefault(key);
-        foreach (var (usage, receivedAt) in _remote.Values)
+        foreach (var (counts, receivedAt) in _remote.Values)
         {
             if (receivedAt >= freshSince)
             {
-                known += select(usage).GetValueOrDefault(key);
+                known += select(counts).GetValueOrDefault(key);
             }
         }
 

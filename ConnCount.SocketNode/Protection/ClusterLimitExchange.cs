@@ -8,7 +8,7 @@ namespace ConnCount.SocketNode.Protection;
 
 /// <summary>
 /// Carries <see cref="ClusterLimitBudget"/>'s counts between the nodes: publishes this node's on
-/// <see cref="NatsSubjects.Usage"/> every <see cref="LimitsOptions.UsageSyncInterval"/> and hands every other node's to
+/// <see cref="NatsSubjects.LimitCounts"/> every <see cref="LimitsOptions.UsageSyncInterval"/> and hands every other node's to
 /// the budget. Runs only when a limit is configured.
 /// </summary>
 public sealed class ClusterLimitExchange(
@@ -18,7 +18,7 @@ public sealed class ClusterLimitExchange(
     INatsConnection nats,
     ILogger<ClusterLimitExchange> logger) : BackgroundService
 {
-    private static readonly NatsJsonContextSerializer<NodeUsage> Serializer = new(ClusterJsonContext.Default);
+    private static readonly NatsJsonContextSerializer<NodeLimitCounts> Serializer = new(ClusterJsonContext.Default);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,14 +38,14 @@ public sealed class ClusterLimitExchange(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var usage = budget.Publish(identity.Id, identity.StartedAt);
+                var counts = budget.Publish(identity.Id, identity.StartedAt);
                 try
                 {
-                    await nats.PublishAsync(NatsSubjects.Usage, usage, serializer: Serializer, cancellationToken: stoppingToken);
+                    await nats.PublishAsync(NatsSubjects.LimitCounts, counts, serializer: Serializer, cancellationToken: stoppingToken);
                 }
                 catch (NatsException ex)
                 {
-                    logger.LogDebug(ex, "Could not publish limit usage");
+                    logger.LogDebug(ex, "Could not publish limit counts");
                 }
             }
         }
@@ -55,13 +55,13 @@ public sealed class ClusterLimitExchange(
     }
 
     private Task ListenAsync(CancellationToken stoppingToken) =>
-        NatsLoop.KeepRunningAsync("listen for limit usage", async ct =>
+        NatsLoop.KeepRunningAsync("listen for limit counts", async ct =>
         {
-            await foreach (var msg in nats.SubscribeAsync(NatsSubjects.Usage, serializer: Serializer, cancellationToken: ct))
+            await foreach (var msg in nats.SubscribeAsync(NatsSubjects.LimitCounts, serializer: Serializer, cancellationToken: ct))
             {
-                if (msg.Data is { Node.Length: > 0 } usage && usage.Node != identity.Id)
+                if (msg.Data is { Node.Length: > 0 } counts && counts.Node != identity.Id)
                 {
-                    budget.Receive(usage);
+                    budget.Receive(counts);
                 }
             }
         }, logger, stoppingToken);

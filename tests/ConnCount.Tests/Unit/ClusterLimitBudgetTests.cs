@@ -15,7 +15,7 @@ public class ClusterLimitBudgetTests
         Expiry,
         _clock);
 
-    private static NodeUsage Remote(string node, long roomJoins) =>
+    private static NodeLimitCounts Remote(string node, long roomJoins) =>
         new(node, Started, new Dictionary<string, long> { ["room:a"] = roomJoins }, new Dictionary<string, long>());
 
     [Fact]

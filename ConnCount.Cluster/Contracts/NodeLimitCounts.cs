@@ -1,7 +1,7 @@
 namespace ConnCount.Cluster.Contracts;
 
-/// <summary>One node's current joins of the topics and tenants that have cluster-wide limits.</summary>
-public sealed record NodeUsage(
+/// <summary>One node's limit counts: its current joins of the topics and tenants that have cluster-wide limits.</summary>
+public sealed record NodeLimitCounts(
     string Node,
     DateTimeOffset StartedAt,
     IReadOnlyDictionary<string, long> Topics,
