@@ -73,9 +73,26 @@ public static class PhoenixFrameWriter
         }
     }
 
-    private static void WritePushCore(Utf8JsonWriter writer, string? joinRef, string topic, string evt, Action<Utf8JsonWriter>? writePayload)
+    /// <summary>
+    /// Writes <c>[join_ref, join_ref, topic, "phx_close", {}]</c>: a channel that ended (leave) or was replaced (rejoin),
+    /// as Phoenix sends it, the join's own ref in the ref slot.
+    /// </summary>
+    public static void WriteClose(IBufferWriter<byte> output, string joinRef, string topic)
     {
-        WriteHeader(writer, joinRef, null, topic, evt);
+        var writer = Rent(output);
+        try
+        {
+            WritePushCore(writer, joinRef, topic, PhoenixEvents.Close, null, msgRef: joinRef);
+        }
+        finally
+        {
+            Return(writer);
+        }
+    }
+
+    private static void WritePushCore(Utf8JsonWriter writer, string? joinRef, string topic, string evt, Action<Utf8JsonWriter>? writePayload, string? msgRef = null)
+    {
+        WriteHeader(writer, joinRef, msgRef, topic, evt);
         if (writePayload is null)
         {
             writer.WriteStartObject();

@@ -160,7 +160,7 @@ public sealed class PhoenixProtocol(
     private static Task SendCloseAsync(PhoenixConnection connection, string joinRef, string topic, CancellationToken cancellationToken)
     {
         var scratch = PhoenixConnection.Scratch();
-        PhoenixFrameWriter.WritePush(scratch, joinRef, topic, PhoenixEvents.Close, null);
+        PhoenixFrameWriter.WriteClose(scratch, joinRef, topic);
         return connection.SendAsync(scratch, cancellationToken);
     }
 }

@@ -57,7 +57,7 @@ public sealed class PhoenixProtocolTests : IAsyncDisposable
 
         await SendAsync(socket, """["1","2","room:a","phx_leave",{}]""");
         Assert.Equal(
-            ["""["1","2","room:a","phx_reply",{"status":"ok","response":{}}]""", """["1",null,"room:a","phx_close",{}]"""],
+            ["""["1","2","room:a","phx_reply",{"status":"ok","response":{}}]""", """["1","1","room:a","phx_close",{}]"""],
             socket.Frames.Skip(1));
         Assert.Equal(0, _topics.Count("room:a"));
         Assert.Equal(0, Usage().Topics["room:a"].Open);
@@ -71,7 +71,7 @@ public sealed class PhoenixProtocolTests : IAsyncDisposable
         await SendAsync(socket, """["3","3","room:a","phx_join",{}]""");
 
         Assert.Equal(
-            ["""["1",null,"room:a","phx_close",{}]""", """["3","3","room:a","phx_reply",{"status":"ok","response":{}}]"""],
+            ["""["1","1","room:a","phx_close",{}]""", """["3","3","room:a","phx_reply",{"status":"ok","response":{}}]"""],
             socket.Frames.Skip(1));
         Assert.Equal(1, _topics.Count("room:a"));
     }
