@@ -23,6 +23,7 @@ public sealed class DuplicateIdentityGuard(
     ILogger<DuplicateIdentityGuard> logger) : IHostedService
 {
     private static readonly NatsJsonContextSerializer<NodeAnnouncement> Serializer = new(ClusterJsonContext.Default);
+    private static readonly TimeSpan CheckWindow = TimeSpan.FromSeconds(3);
 
     /// <inheritdoc />
     /// <exception cref="DuplicateNodeIdException">Another live process answers as this node id.</exception>
@@ -34,9 +35,9 @@ public sealed class DuplicateIdentityGuard(
             return;
         }
 
-        // Two heartbeat intervals: long enough for a local NATS, short enough not to hold up a start without one.
+        // Nobody answering is known at once (no responders); the window only bounds a start without NATS.
         using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        window.CancelAfter(options.Value.HeartbeatInterval * 2);
+        window.CancelAfter(TimeSpan.FromTicks(Math.Max(options.Value.HeartbeatInterval.Ticks * 2, CheckWindow.Ticks)));
         NodeAnnouncement? other;
         try
         {
