@@ -22,7 +22,18 @@ app.MapDefaultEndpoints();
 app.MapPhoenixSocket();
 app.MapDrain();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (DuplicateNodeIdException ex)
+{
+    // One line, and a non-zero exit, for whoever started the duplicate.
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+return 0;
 
 /// <summary>Entry point, visible to tests that host the node in-process.</summary>
 public partial class Program;

@@ -20,6 +20,8 @@ public static class SocketNodeServiceCollectionExtensions
             .ValidateOnStart();
         builder.Services.AddClusterStats(builder.Configuration);
         builder.Services.AddSingleton<NodeIdentity>();
+        // First of the node's hosted services: a duplicate id is refused before anything announces or answers.
+        builder.Services.AddHostedService<DuplicateIdentityGuard>();
         builder.Services.AddSingleton<NodeState>();
         builder.Services.AddSingleton<NodeDrainer>();
         builder.Services.AddHealthChecks().AddCheck<DrainingHealthCheck>(DrainingHealthCheck.Name, tags: ["ready"]);

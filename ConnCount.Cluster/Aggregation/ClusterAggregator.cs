@@ -13,7 +13,7 @@ public static class ClusterAggregator
 {
     /// <summary>Aggregates the replies of one gather.</summary>
     /// <param name="replies">Every reply received; a node that answered twice counts once (its last reply).</param>
-    /// <param name="expected">The nodes the directory knew of when the gather started.</param>
+    /// <param name="expected">The nodes the directory knew of when the gather started, live and lingering.</param>
     /// <param name="gatheredAt">When the gather completed; the answering nodes were last seen then.</param>
     public static ClusterStats Aggregate(
         IEnumerable<NodeStats> replies,
@@ -24,11 +24,20 @@ public static class ClusterAggregator
         // the nodes within each topic.
         var nodeIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var answered = new List<NodeStats>();
+        // A known incarnation answered only if a reply came from it, not from another process with its id.
+        var answeredIncarnations = new HashSet<(string, DateTimeOffset)>();
+        var duplicates = new SortedSet<string>(DuplicateIds(expected), StringComparer.Ordinal);
         foreach (var reply in replies)
         {
+            answeredIncarnations.Add((reply.Node, reply.StartedAt));
             ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(nodeIndex, reply.Node, out var seen);
             if (seen)
             {
+                if (answered[index].StartedAt != reply.StartedAt)
+                {
+                    duplicates.Add(reply.Node);
+                }
+
                 answered[index] = reply;
             }
             else
@@ -97,18 +106,17 @@ public static class ClusterAggregator
             topics[slot] = new TopicStats(totals[slot], new NodeCounts(nodeNames, counts, slot * nodeCount));
         }
 
-        var missing = new List<string>();
         var stale = new SortedDictionary<string, NodeSummary>(StringComparer.Ordinal);
         foreach (var known in expected)
         {
-            if (!nodeIndex.ContainsKey(known.Node) && !stale.ContainsKey(known.Node))
+            if (!answeredIncarnations.Contains((known.Node, known.StartedAt))
+                && (!stale.TryGetValue(known.Node, out var other) || other.StartedAt < known.StartedAt))
             {
-                missing.Add(known.Node);
                 stale[known.Node] = new NodeSummary(known.Total, known.Sockets, known.StartedAt, known.LastSeen);
             }
         }
 
-        missing.Sort(StringComparer.Ordinal);
+        var missing = stale.Keys.ToList();
 
         return new ClusterStats(
             totalConnections,
@@ -116,12 +124,28 @@ public static class ClusterAggregator
             nodeCount,
             SortedTopics.Create(names, topicCount, topics, slotOf),
             nodes,
-            Partial: missing.Count > 0,
+            Partial: missing.Count > 0 || duplicates.Count > 0,
             missing,
             stale,
             gatheredAt,
-            totalWatchers);
+            totalWatchers)
+        {
+            DuplicateNodes = [.. duplicates],
+        };
     }
+
+    /// <summary>
+    /// The ids that two live processes announce at once. Two awaited incarnations of one id are a duplicate when an
+    /// older one was heard after the newest appeared: a node restarted after a crash leaves an older incarnation that
+    /// is merely not expired yet, and silent since.
+    /// </summary>
+    public static IReadOnlyList<string> DuplicateIds(IEnumerable<KnownNode> known) =>
+        known.Where(n => n.Awaited)
+            .GroupBy(n => n.Node, StringComparer.Ordinal)
+            .Where(g => g.MaxBy(n => n.StartedAt) is { } newest && g.Any(n => n.StartedAt < newest.StartedAt && n.LastSeen > newest.FirstSeen))
+            .Select(g => g.Key)
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
     private static void Grow(ref string[] names, ref long[] totals, ref long[] counts, int nodeCount)
     {

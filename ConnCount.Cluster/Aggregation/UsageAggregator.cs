@@ -16,7 +16,7 @@ public static class UsageAggregator
 
     /// <summary>Aggregates the replies of one gather.</summary>
     /// <param name="replies">Every reply received; a node that answered twice counts once (its last reply).</param>
-    /// <param name="expected">The nodes the directory knew of when the gather started.</param>
+    /// <param name="expected">The nodes the directory knew of when the gather started, live and lingering.</param>
     /// <param name="limit">How many topics and tenants to keep, in the usage order of <see cref="UsageQuery"/>.</param>
     /// <param name="gatheredAt">When the gather completed.</param>
     public static UsageStats Aggregate(IEnumerable<UsageReport> replies, IEnumerable<KnownNode> expected, int limit, DateTimeOffset gatheredAt)
@@ -62,12 +62,16 @@ public static class UsageAggregator
             tenantsTruncated |= report.Truncated || report.TenantsMatched > report.Tenants.Count;
         }
 
-        var missing = expected.Select(k => k.Node).Where(n => !byNode.ContainsKey(n)).Distinct().Order(StringComparer.Ordinal).ToList();
+        // As for the counts: a known incarnation is missing unless it answered itself, and a duplicate id makes the answer partial.
+        var missing = expected
+            .Where(k => !(byNode.TryGetValue(k.Node, out var report) && report.StartedAt == k.StartedAt))
+            .Select(k => k.Node).Distinct().Order(StringComparer.Ordinal).ToList();
+        var duplicated = ClusterAggregator.DuplicateIds(expected).Count > 0;
         var query = UsageQuery.Default with { Limit = limit };
         return new UsageStats(
             gatheredAt,
             byNode.Count,
-            Partial: missing.Count > 0,
+            Partial: missing.Count > 0 || duplicated,
             missing,
             periodSeconds,
             periodStart,

@@ -6,8 +6,11 @@ namespace ConnCount.Cluster.Contracts;
 /// <param name="ClusterSize">Number of nodes that answered; their counts are in the totals.</param>
 /// <param name="Topics">Per topic: the cluster total and each answering node's share.</param>
 /// <param name="Nodes">Per answering node: its totals.</param>
-/// <param name="Partial">True when an expected node did not answer in time.</param>
-/// <param name="MissingNodes">Nodes that were expected but did not answer; not counted in any total.</param>
+/// <param name="Partial">
+/// True unless every node the cluster knew answered: a live node that did not answer in time, a silent node whose
+/// sockets may still be open (it lingers), or two processes with one node id (<see cref="DuplicateNodes"/>).
+/// </param>
+/// <param name="MissingNodes">Known nodes that did not answer, live or lingering; not counted in any total.</param>
 /// <param name="Stale">Last-known counts of the missing nodes, for information only.</param>
 /// <param name="GatheredAt">When the gather completed.</param>
 /// <param name="TotalWatchers">Sum of <c>stats:*</c> watchers over the nodes that answered; not in <paramref name="TotalConnections"/>.</param>
@@ -21,7 +24,11 @@ public sealed record ClusterStats(
     IReadOnlyList<string> MissingNodes,
     IReadOnlyDictionary<string, NodeSummary> Stale,
     DateTimeOffset GatheredAt,
-    long TotalWatchers = 0);
+    long TotalWatchers = 0)
+{
+    /// <summary>Node ids announced by two live processes at once (a duplicate identity); the answer is partial while any is listed.</summary>
+    public IReadOnlyList<string> DuplicateNodes { get; init; } = [];
+}
 
 /// <summary>One topic across the cluster.</summary>
 public sealed record TopicStats(long Total, IReadOnlyDictionary<string, long> Nodes);

@@ -47,8 +47,17 @@ public static class NatsSubjects
     /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a <see cref="NodeIds.IsSubjectToken">subject token</see>.</exception>
     public static string NodeResume(string nodeId) => NodeAdmin(nodeId, "resume");
 
-    private static string NodeAdmin(string nodeId, string action) =>
+    /// <summary>
+    /// Request to whichever processes run as one node id (<c>conncount.v1.nodes.&lt;node&gt;.identity</c>): each answers
+    /// its <see cref="NodeAnnouncement"/>. A node asks it of its own id before it announces itself, to refuse a duplicate. No queue group.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a <see cref="NodeIds.IsSubjectToken">subject token</see>.</exception>
+    public static string NodeIdentity(string nodeId) => NodeSubject(nodeId, "identity");
+
+    private static string NodeAdmin(string nodeId, string action) => NodeSubject(nodeId, $"admin.{action}");
+
+    private static string NodeSubject(string nodeId, string suffix) =>
         NodeIds.IsSubjectToken(nodeId)
-            ? $"{NodePrefix}{nodeId}.admin.{action}"
+            ? $"{NodePrefix}{nodeId}.{suffix}"
             : throw new ArgumentException($"'{nodeId}' cannot be one token of a NATS subject.", nameof(nodeId));
 }

@@ -1,3 +1,5 @@
+using ConnCount.Cluster.Contracts;
+
 namespace ConnCount.Cluster.Gathering;
 
 /// <summary>How nodes announce themselves and how long a gather may take. Section <c>ConnCount:Cluster</c>.</summary>
@@ -9,8 +11,17 @@ public sealed class ClusterOptions
     /// <summary>How often a node publishes its heartbeat.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>A node not heard from for this long is dropped from the directory.</summary>
+    /// <summary>
+    /// A node not heard from for this long is no longer waited for by a gather; it lingers, named missing, until its
+    /// linger (<see cref="NodeAnnouncement.LingerSeconds"/>, or <see cref="DefaultLinger"/>) has passed too.
+    /// </summary>
     public TimeSpan NodeExpiry { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// How long a silent node stays named missing when it did not announce its own linger: long enough for the
+    /// nodes' default 60 s idle timeout to have closed every socket it held.
+    /// </summary>
+    public TimeSpan DefaultLinger { get; set; } = TimeSpan.FromSeconds(70);
 
     /// <summary>The longest a gather waits for the expected nodes before it answers partial.</summary>
     public TimeSpan GatherTimeout { get; set; } = TimeSpan.FromSeconds(1);

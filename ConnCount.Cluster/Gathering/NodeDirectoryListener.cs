@@ -7,7 +7,8 @@ namespace ConnCount.Cluster.Gathering;
 
 /// <summary>
 /// Keeps the <see cref="NodeDirectory"/> current from the nodes' heartbeats and goodbyes, and asks every
-/// node to announce itself when it starts so the first gather already knows whom to expect.
+/// node to announce itself when it starts so the first gather already knows whom to expect. Tells the directory
+/// when this process's NATS connection drops and returns, so an outage of its own is not taken for the nodes' death.
 /// </summary>
 public sealed class NodeDirectoryListener(
     INatsConnection nats,
@@ -21,10 +22,29 @@ public sealed class NodeDirectoryListener(
     {
         // Yield so a NATS outage at start does not hold up the host.
         await Task.Yield();
+        nats.ConnectionDisconnected += OnDisconnected;
+        nats.ConnectionOpened += OnOpened;
+        using var unsubscribe = stoppingToken.Register(() =>
+        {
+            nats.ConnectionDisconnected -= OnDisconnected;
+            nats.ConnectionOpened -= OnOpened;
+        });
         var heartbeats = ListenAsync(NatsSubjects.Heartbeat, directory.Observe, stoppingToken);
         var goodbyes = ListenAsync(NatsSubjects.Goodbye, directory.Remove, stoppingToken);
         await DiscoverAsync(stoppingToken);
         await Task.WhenAll(heartbeats, goodbyes);
+    }
+
+    private ValueTask OnDisconnected(object? sender, NatsEventArgs args)
+    {
+        directory.Disconnected();
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask OnOpened(object? sender, NatsEventArgs args)
+    {
+        directory.Reconnected();
+        return ValueTask.CompletedTask;
     }
 
     private async Task DiscoverAsync(CancellationToken stoppingToken)

@@ -7,7 +7,7 @@ namespace ConnCount.Cluster.Gathering;
 
 /// <summary>
 /// One scatter-gather round over NATS, for any request and reply type: publishes once, collects replies
-/// until every expected node has answered, or the timeout. Zero responders is an answer (no replies); a
+/// until every awaited node (<see cref="KnownNode.Awaited"/>) has answered, or the timeout. Zero responders is an answer (no replies); a
 /// NATS failure is <see cref="ClusterUnavailableException"/>. Both the stats and the usage gathers use it.
 /// </summary>
 internal static class ScatterGather
@@ -31,7 +31,9 @@ internal static class ScatterGather
         }
 
         var started = Stopwatch.GetTimestamp();
-        var waitingFor = expected.Select(n => n.Node).ToHashSet(StringComparer.Ordinal);
+        // Lingering nodes are not waited for: they are silent, and the answer names them missing anyway.
+        var waitingFor = expected.Where(n => n.Awaited).Select(n => n.Node).ToHashSet(StringComparer.Ordinal);
+        var awaited = waitingFor.Count;
         var replies = new List<TReply>(expected.Count);
 
         using var deadline = new CancellationTokenSource(timeout);
@@ -49,7 +51,7 @@ internal static class ScatterGather
 
                 replies.Add(reply);
                 waitingFor.Remove(node);
-                if (waitingFor.Count == 0 && expected.Count > 0)
+                if (waitingFor.Count == 0 && awaited > 0)
                 {
                     break;
                 }

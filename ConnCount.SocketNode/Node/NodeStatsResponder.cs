@@ -7,11 +7,12 @@ namespace ConnCount.SocketNode.Node;
 
 /// <summary>
 /// This node's side of the cluster protocol: answers every stats scatter (no queue group, so every node
-/// answers), heartbeats its presence, announces itself when a directory asks, and says goodbye on a
-/// graceful stop so aggregators stop expecting it at once.
+/// answers), heartbeats its presence, announces itself when a directory asks, answers identity checks of its id
+/// (<see cref="DuplicateIdentityGuard"/>), and says goodbye on a graceful stop so aggregators stop expecting it at once.
 /// </summary>
 public sealed class NodeStatsResponder(
     INatsConnection nats,
+    NodeIdentity identity,
     NodeStatsSource source,
     IOptions<ClusterOptions> options,
     ILogger<NodeStatsResponder> logger) : BackgroundService
@@ -25,6 +26,9 @@ public sealed class NodeStatsResponder(
         await Task.WhenAll(
             NatsLoop.KeepRunningAsync("answer stats requests", AnswerStatsAsync, logger, stoppingToken),
             NatsLoop.KeepRunningAsync("answer discovery", AnswerDiscoveryAsync, logger, stoppingToken),
+            NodeIds.IsSubjectToken(identity.Id)
+                ? NatsLoop.KeepRunningAsync("answer identity checks", AnswerIdentityAsync, logger, stoppingToken)
+                : Task.CompletedTask,
             NatsLoop.KeepRunningAsync("heartbeat", HeartbeatAsync, logger, stoppingToken));
     }
 
@@ -58,6 +62,14 @@ public sealed class NodeStatsResponder(
         await foreach (var _ in nats.SubscribeAsync<object?>(NatsSubjects.Discover, cancellationToken: stoppingToken))
         {
             await AnnounceAsync(stoppingToken);
+        }
+    }
+
+    private async Task AnswerIdentityAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var msg in nats.SubscribeAsync<object?>(NatsSubjects.NodeIdentity(identity.Id), cancellationToken: stoppingToken))
+        {
+            await msg.ReplyAsync(source.GetAnnouncement(), serializer: AnnouncementSerializer, cancellationToken: stoppingToken);
         }
     }
 

@@ -1,6 +1,8 @@
 using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Protection;
+using ConnCount.Cluster.Gathering;
+using ConnCount.SocketNode.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace ConnCount.SocketNode.Node;
@@ -11,13 +13,17 @@ public sealed class NodeStatsSource(
     NodeState state,
     TopicTable topics,
     WatcherTable watchers,
-    Sockets.OpenSockets sockets,
+    OpenSockets sockets,
     IOptions<SocketNodeOptions> options,
     IOptions<LimitsOptions> limits,
     IOptions<RateLimitOptions> rates,
     IOptions<AuthOptions> auth,
+    IOptions<ClusterOptions> cluster,
     TimeProvider time)
 {
+    // A directory that stops hearing this node keeps it missing this long: its sockets could be open until then.
+    private readonly double _lingerSeconds = (cluster.Value.HeartbeatInterval + SessionTracker.IdleCloseBound(options.Value.IdleTimeout)).TotalSeconds;
+
     public NodeStats GetStats()
     {
         var counts = topics.SnapshotTopics();
@@ -27,7 +33,7 @@ public sealed class NodeStatsSource(
     public NodeAnnouncement GetAnnouncement()
     {
         var stats = GetStats();
-        return new NodeAnnouncement(stats.Node, stats.StartedAt, stats.Total, stats.Sockets);
+        return new NodeAnnouncement(stats.Node, stats.StartedAt, stats.Total, stats.Sockets, _lingerSeconds);
     }
 
     public MonitoringInfo GetMonitoringInfo()

@@ -21,6 +21,15 @@ public sealed class SessionTracker(
 
     public int Count => _sessions.Count;
 
+    /// <summary>
+    /// The longest a socket silent for good stays open on a running node: the idle timeout, one sweep, and the close
+    /// handshake's grace. A node that falls silent itself may hold sockets this long after its last heartbeat interval.
+    /// </summary>
+    public static TimeSpan IdleCloseBound(TimeSpan idleTimeout) => idleTimeout + SweepPeriod(idleTimeout) + CloseHandshakeGrace;
+
+    // Checking ten times per timeout keeps the overshoot under 10 %.
+    private static TimeSpan SweepPeriod(TimeSpan idleTimeout) => TimeSpan.FromMilliseconds(Math.Clamp(idleTimeout.TotalMilliseconds / 10, 50, 1000));
+
     public void Add(PhoenixConnection session) => _sessions.TryAdd(session, 0);
 
     public void Remove(PhoenixConnection session) => _sessions.TryRemove(session, out _);
@@ -31,8 +40,7 @@ public sealed class SessionTracker(
         // otherwise wait for the long-lived sockets, then cut them without a close frame.
         using var onStopping = lifetime.ApplicationStopping.Register(() => _closingAll = CloseAllAsync("node stopping"));
         var idle = options.Value.IdleTimeout;
-        // Checking ten times per timeout keeps the overshoot under 10 %.
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 10, 50, 1000)));
+        using var timer = new PeriodicTimer(SweepPeriod(idle));
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -86,11 +86,7 @@ public sealed class ExternalProcess : IAsyncDisposable
             return;
         }
 
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        await SignalAsync("TERM");
         using var cts = new CancellationTokenSource(timeout);
         try
         {
@@ -101,6 +97,12 @@ public sealed class ExternalProcess : IAsyncDisposable
             Kill();
         }
     }
+
+    /// <summary>Freezes the process (SIGSTOP): it holds its sockets and its NATS connection open but answers nothing.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a paused process run again (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
 
     /// <summary>Waits for the process to exit by itself, up to <paramref name="timeout"/>.</summary>
     public async Task WaitForExitAsync(TimeSpan timeout)
@@ -149,6 +151,12 @@ public sealed class ExternalProcess : IAsyncDisposable
         Kill();
         _process.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
     }
 
     private void Keep(string? line)

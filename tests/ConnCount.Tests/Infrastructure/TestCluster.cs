@@ -59,14 +59,19 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task<Uri> StartNodeAsync(string id, Dictionary<string, string>? settings = null, ServiceLaunch? launch = null)
     {
-        var port = FreePort.Next();
-        var env = Environment(settings);
-        env["ConnCount__Node__Id"] = id;
-        var process = StartService("ConnCount.SocketNode", port, env, launch);
-        var uri = new Uri($"http://127.0.0.1:{port}");
+        var (process, uri) = StartNodeProcess(id, settings, launch);
         Nodes[id] = (process, uri);
         await WaitHealthyAsync(uri, process);
         return uri;
+    }
+
+    /// <summary>Starts a node process without waiting for it to be healthy, nor naming it in <see cref="Nodes"/> (it may refuse to start).</summary>
+    public (ExternalProcess Process, Uri Uri) StartNodeProcess(string id, Dictionary<string, string>? settings = null, ServiceLaunch? launch = null)
+    {
+        var port = FreePort.Next();
+        var env = Environment(settings);
+        env["ConnCount__Node__Id"] = id;
+        return (StartService("ConnCount.SocketNode", port, env, launch), new Uri($"http://127.0.0.1:{port}"));
     }
 
     public async Task<HttpClient> StartApiAsync(Dictionary<string, string>? settings = null, ServiceLaunch? launch = null)
