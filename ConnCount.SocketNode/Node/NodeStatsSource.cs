@@ -26,8 +26,11 @@ public sealed class NodeStatsSource(
 
     public NodeStats GetStats()
     {
+        // Sockets first: a closing socket ends its memberships before it gives up its slot, so a read that no longer
+        // counts a socket no longer counts its memberships either.
+        var open = sockets.Count;
         var counts = topics.SnapshotTopics();
-        return new NodeStats(identity.Id, identity.StartedAt, counts.Values.Sum(), sockets.Count, counts, state.Draining, watchers.Count);
+        return new NodeStats(identity.Id, identity.StartedAt, counts.Values.Sum(), open, counts, state.Draining, watchers.Count);
     }
 
     public NodeAnnouncement GetAnnouncement()
