@@ -100,16 +100,23 @@ public class ConnectionFloodTests
                 clients.Add(client!);
             }
 
-            // And with three sockets' worth of pending connections open, a fourth is closed at once.
+            // And with three sockets' worth of pending connections open, a fourth is closed at once. Which of the four
+            // the server counts fourth is its accept order, not ours: one of them is closed with nothing sent back
+            // (the others would only end with a 408 at the header timeout).
             await using var pending = new AsyncDisposables();
-            for (var i = 0; i < 3; i++)
+            var attempts = new List<RawHttpConnection>();
+            for (var i = 0; i < 4; i++)
             {
-                pending.Add(await RawHttpConnection.OpenAsync(node, source, RawHttpConnection.IncompleteUpgrade));
+                var connection = await RawHttpConnection.OpenAsync(node, source, RawHttpConnection.IncompleteUpgrade);
+                pending.Add(connection);
+                attempts.Add(connection);
             }
 
-            var over = await RawHttpConnection.OpenAsync(node, source, RawHttpConnection.IncompleteUpgrade);
-            pending.Add(over);
-            Assert.Equal("", await over.Closed.WaitAsync(RefusalWait));
+            await Eventually.MatchAsync(
+                () => Task.FromResult(attempts.Count(c => c.Closed.IsCompletedSuccessfully && c.Closed.Result == "")),
+                closedAtOnce => closedAtOnce >= 1,
+                RefusalWait,
+                because: "a fourth pending connection from one address is closed at once");
             Assert.Equal("ok", (await clients[^1].HeartbeatAsync()).Status);
         }
         finally
