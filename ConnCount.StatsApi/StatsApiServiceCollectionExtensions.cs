@@ -4,6 +4,7 @@ using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Scaling;
 using ConnCount.StatsApi.Stats;
 using ConnCount.StatsApi.Thresholds;
+using ConnCount.StatsApi.Usage;
 
 namespace ConnCount.StatsApi;
 
@@ -16,6 +17,9 @@ public static class StatsApiServiceCollectionExtensions
         builder.AddApiKeyAuthentication();
         builder.Services.AddClusterStats(builder.Configuration);
         builder.Services.AddSingleton<ClusterStatsJson>();
+        // Durable usage: closing periods once, and reading them back for billing.
+        builder.Services.AddSingleton<UsagePeriodArchive>();
+        builder.Services.AddHostedService<UsagePeriodCloser>();
         // The gathers' instruments and the threshold crossings.
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ClusterMetrics.MeterName));
         builder.Services.AddThresholds(builder.Configuration);

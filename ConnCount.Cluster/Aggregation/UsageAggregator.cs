@@ -1,4 +1,5 @@
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Durable;
 
 namespace ConnCount.Cluster.Aggregation;
 
@@ -19,24 +20,22 @@ public static class UsageAggregator
     /// <param name="expected">The nodes the directory knew of when the gather started, live and lingering.</param>
     /// <param name="limit">How many topics and tenants to keep, in the usage order of <see cref="UsageQuery"/>.</param>
     /// <param name="gatheredAt">When the gather completed.</param>
-    public static UsageStats Aggregate(IEnumerable<UsageReport> replies, IEnumerable<KnownNode> expected, int limit, DateTimeOffset gatheredAt)
+    /// <param name="stored">
+    /// What node incarnations stored durably for the cluster's current and previous period (see
+    /// <see cref="ClusterPeriod"/>); the shares of incarnations that did not answer this gather are added to the period
+    /// figures, so a restarted or stopped node's connection time stays in them.
+    /// </param>
+    /// <param name="query">Which stored topics to list; the nodes applied the same query to their own.</param>
+    public static UsageStats Aggregate(
+        IEnumerable<UsageReport> replies,
+        IEnumerable<KnownNode> expected,
+        int limit,
+        DateTimeOffset gatheredAt,
+        IReadOnlyList<StoredIncarnationUsage>? stored = null,
+        UsageQuery? query = null)
     {
-        var byNode = new SortedDictionary<string, UsageReport>(StringComparer.Ordinal);
-        foreach (var reply in replies)
-        {
-            byNode[reply.Node] = reply;
-        }
-
-        // The period the cluster is in: the latest start among the nodes on the most common period length.
-        var periodSeconds = byNode.Values
-            .GroupBy(r => r.PeriodSeconds)
-            .OrderByDescending(g => g.Count())
-            .ThenBy(g => g.Key)
-            .Select(g => g.Key)
-            .FirstOrDefault();
-        DateTimeOffset? periodStart = byNode.Count == 0
-            ? null
-            : byNode.Values.Where(r => r.PeriodSeconds == periodSeconds).Max(r => r.PeriodStart);
+        var byNode = ByNode(replies);
+        var (periodSeconds, periodStart) = ClusterPeriod(byNode.Values);
 
         var totals = new Figures();
         var topics = new Dictionary<string, Figures>(StringComparer.Ordinal);
@@ -62,12 +61,26 @@ public static class UsageAggregator
             tenantsTruncated |= report.Truncated || report.TenantsMatched > report.Tenants.Count;
         }
 
+        var storedViews = new List<StoredUsageView>();
+        foreach (var share in stored ?? [])
+        {
+            if (byNode.TryGetValue(share.Incarnation.Node, out var live) && live.StartedAt == share.Incarnation.StartedAt)
+            {
+                // An answering incarnation's own figures cover all it stored.
+                continue;
+            }
+
+            AddStored(totals, topics, tenants, share, query ?? UsageQuery.Default);
+            storedViews.Add(new StoredUsageView(
+                share.Incarnation.Node, share.Incarnation.StartedAt, share.Through, share.Current?.ConnectionMs ?? 0, share.Previous?.ConnectionMs ?? 0));
+        }
+
         // As for the counts: a known incarnation is missing unless it answered itself, and a duplicate id makes the answer partial.
         var missing = expected
             .Where(k => !(byNode.TryGetValue(k.Node, out var report) && report.StartedAt == k.StartedAt))
             .Select(k => k.Node).Distinct().Order(StringComparer.Ordinal).ToList();
         var duplicated = ClusterAggregator.DuplicateIds(expected).Count > 0;
-        var query = UsageQuery.Default with { Limit = limit };
+        var order = UsageQuery.Default with { Limit = limit };
         return new UsageStats(
             gatheredAt,
             byNode.Count,
@@ -79,11 +92,63 @@ public static class UsageAggregator
             ChurnWindowSeconds,
             byNode.Count == 0 ? 0 : byNode.Values.Max(r => r.SessionWindowSeconds),
             totals.ToFigures(),
-            Top(query, topics),
+            Top(order, topics),
             topicsTruncated || topics.Count > limit,
-            Top(query, tenants),
+            Top(order, tenants),
             tenantsTruncated || tenants.Count > limit,
-            nodes);
+            nodes,
+            [.. storedViews.OrderBy(v => v.Node, StringComparer.Ordinal).ThenBy(v => v.StartedAt)]);
+    }
+
+    /// <summary>
+    /// The period the cluster is in, from the answering nodes' reports: the most common period length, and the latest
+    /// start among the nodes on it. (0, null) when no node answered.
+    /// </summary>
+    public static (long PeriodSeconds, DateTimeOffset? PeriodStart) ClusterPeriod(IEnumerable<UsageReport> replies)
+    {
+        var reports = ByNode(replies).Values;
+        var periodSeconds = reports
+            .GroupBy(r => r.PeriodSeconds)
+            .OrderByDescending(g => g.Count())
+            .ThenBy(g => g.Key)
+            .Select(g => g.Key)
+            .FirstOrDefault();
+        DateTimeOffset? periodStart = reports.Count == 0
+            ? null
+            : reports.Where(r => r.PeriodSeconds == periodSeconds).Max(r => r.PeriodStart);
+        return (periodSeconds, periodStart);
+    }
+
+    private static SortedDictionary<string, UsageReport> ByNode(IEnumerable<UsageReport> replies)
+    {
+        var byNode = new SortedDictionary<string, UsageReport>(StringComparer.Ordinal);
+        foreach (var reply in replies)
+        {
+            byNode[reply.Node] = reply;
+        }
+
+        return byNode;
+    }
+
+    private static void AddStored(Figures totals, Dictionary<string, Figures> topics, Dictionary<string, Figures> tenants, StoredIncarnationUsage share, UsageQuery query)
+    {
+        totals.AddStored(share.Current?.ConnectionMs ?? 0, share.Previous?.ConnectionMs ?? 0);
+        AddStored(topics, share.Current?.Topics, share.Previous?.Topics, query.Matches);
+        AddStored(tenants, share.Current?.Tenants, share.Previous?.Tenants, _ => true);
+    }
+
+    private static void AddStored(
+        Dictionary<string, Figures> into, IReadOnlyDictionary<string, long>? current, IReadOnlyDictionary<string, long>? previous, Func<string, bool> matches)
+    {
+        foreach (var key in (current?.Keys ?? []).Union(previous?.Keys ?? []).Where(matches))
+        {
+            if (!into.TryGetValue(key, out var figures))
+            {
+                into[key] = figures = new Figures();
+            }
+
+            figures.AddStored(current?.GetValueOrDefault(key) ?? 0, previous?.GetValueOrDefault(key) ?? 0);
+        }
     }
 
     /// <summary>The nearest-rank percentile (<paramref name="percent"/> of 100) of sorted samples; null when there are none.</summary>
@@ -170,6 +235,13 @@ public static class UsageAggregator
             {
                 _samples.AddRange(samples);
             }
+        }
+
+        /// <summary>Adds what a stopped or earlier incarnation stored for the current and the previous period.</summary>
+        public void AddStored(long periodMs, long previousMs)
+        {
+            _period = _period with { ConnectionMs = _period.ConnectionMs + periodMs };
+            _previous = _previous with { ConnectionMs = _previous.ConnectionMs + previousMs };
         }
 
         public UsageFigures ToFigures()

@@ -18,4 +18,6 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(SpikeEvent))]
 [JsonSerializable(typeof(ThresholdEvent))]
 [JsonSerializable(typeof(DrainStatus))]
+[JsonSerializable(typeof(UsageRecord))]
+[JsonSerializable(typeof(UsagePeriodRecord))]
 public sealed partial class ClusterJsonContext : JsonSerializerContext;

@@ -30,6 +30,16 @@ public static class NatsSubjects
     /// <summary>Scatter-gather request (<see cref="UsageReportRequest"/>): every node answers with its <see cref="UsageReport"/>. No queue group.</summary>
     public const string UsageReport = "conncount.v1.usage.report";
 
+    /// <summary>Every node's durable <see cref="UsageRecord"/>s, one subject per node: the subjects of the <see cref="UsageStorage.RecordsStream"/> stream.</summary>
+    public const string AllUsageRecords = "conncount.v1.usage.records.>";
+
+    /// <summary>The subject a node publishes its durable <see cref="UsageRecord"/>s on (<c>conncount.v1.usage.records.&lt;node&gt;</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a <see cref="NodeIds.IsSubjectToken">subject token</see>.</exception>
+    public static string UsageRecords(string nodeId) =>
+        NodeIds.IsSubjectToken(nodeId)
+            ? $"conncount.v1.usage.records.{nodeId}"
+            : throw new ArgumentException($"'{nodeId}' cannot be one token of a NATS subject.", nameof(nodeId));
+
     /// <summary>Asks every node to announce itself at once (sent by a directory when it starts).</summary>
     public const string Discover = "conncount.v1.nodes.discover";
 

@@ -20,6 +20,10 @@ namespace ConnCount.Cluster.Contracts;
 /// <param name="Tenants">Tenants, the first <c>limit</c> of the usage order.</param>
 /// <param name="TenantsTruncated">As <see cref="TopicsTruncated"/>, for tenants.</param>
 /// <param name="Nodes">Per answering node: its totals.</param>
+/// <param name="Stored">
+/// Node incarnations that did not answer (restarted, stopped, or missing now) whose durably stored connection time is in
+/// the period figures; see docs/usage.md.
+/// </param>
 public sealed record UsageStats(
     DateTimeOffset GatheredAt,
     int ClusterSize,
@@ -35,7 +39,8 @@ public sealed record UsageStats(
     bool TopicsTruncated,
     IReadOnlyDictionary<string, UsageFigures> Tenants,
     bool TenantsTruncated,
-    IReadOnlyDictionary<string, UsageNodeView> Nodes);
+    IReadOnlyDictionary<string, UsageNodeView> Nodes,
+    IReadOnlyList<StoredUsageView>? Stored = null);
 
 /// <summary>Usage of one topic, one tenant, one node or the cluster, summed over the answering nodes.</summary>
 /// <param name="Open">Memberships open now.</param>
@@ -76,3 +81,11 @@ public sealed record UsagePeriodFigures(long ConnectionMs, long PeakConcurrentSu
 /// <param name="Forgotten">Topics and tenants the node folded into its totals after two whole idle periods.</param>
 /// <param name="Truncated">The node cut its topic and tenant lists to stay under the NATS payload limit.</param>
 public sealed record UsageNodeView(DateTimeOffset StartedAt, DateTimeOffset AsOf, UsageFigures Totals, long Forgotten, bool Truncated);
+
+/// <summary>One node incarnation whose stored connection time is in the period figures, though it did not answer.</summary>
+/// <param name="Node">The node id.</param>
+/// <param name="StartedAt">The incarnation's epoch.</param>
+/// <param name="Through">It stored everything up to this instant; after it, at most one flush interval of its time may be missing if it died.</param>
+/// <param name="PeriodConnectionMs">Its stored connection-milliseconds in the current period.</param>
+/// <param name="PreviousPeriodConnectionMs">Its stored connection-milliseconds in the previous period.</param>
+public sealed record StoredUsageView(string Node, DateTimeOffset StartedAt, DateTimeOffset? Through, long PeriodConnectionMs, long PreviousPeriodConnectionMs);

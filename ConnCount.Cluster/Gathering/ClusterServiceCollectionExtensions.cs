@@ -1,3 +1,4 @@
+using ConnCount.Cluster.Durable;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -8,7 +9,7 @@ namespace ConnCount.Cluster.Gathering;
 public static class ClusterServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="NodeDirectory"/>, <see cref="NodeDirectoryListener"/>, <see cref="ClusterStatsClient"/>, <see cref="ClusterUsageClient"/> and <see cref="NodeAdminClient"/>,
+    /// Adds <see cref="NodeDirectory"/>, <see cref="NodeDirectoryListener"/>, <see cref="ClusterStatsClient"/>, <see cref="ClusterUsageClient"/> with the <see cref="StoredUsageFeed"/> it adds durable usage from, and <see cref="NodeAdminClient"/>,
     /// bound to the <c>ConnCount:Cluster</c> section. Needs an <c>INatsConnection</c> registered.
     /// </summary>
     public static IServiceCollection AddClusterStats(this IServiceCollection services, IConfiguration configuration)
@@ -22,6 +23,9 @@ public static class ClusterServiceCollectionExtensions
         services.AddSingleton<NodeDirectory>();
         services.AddSingleton<ClusterStatsClient>();
         services.AddSingleton<ClusterUsageClient>();
+        services.AddDurableUsageOptions(configuration);
+        services.AddSingleton<StoredUsageFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoredUsageFeed>());
         services.AddSingleton<NodeAdminClient>();
         services.AddHostedService<NodeDirectoryListener>();
         return services;

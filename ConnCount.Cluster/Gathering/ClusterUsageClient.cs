@@ -1,5 +1,6 @@
 using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Durable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
@@ -17,6 +18,7 @@ public sealed class ClusterUsageClient(
     NodeDirectory directory,
     IOptions<ClusterOptions> options,
     TimeProvider time,
+    StoredUsageFeed stored,
     ILogger<ClusterUsageClient> logger)
 {
     private static readonly NatsJsonContextSerializer<UsageReportRequest> RequestSerializer = new(ClusterJsonContext.Default);
@@ -34,6 +36,10 @@ public sealed class ClusterUsageClient(
         var expected = directory.Snapshot();
         var (replies, _) = await ScatterGather.GatherAsync(
             nats, NatsSubjects.UsageReport, query.ToRequest(), RequestSerializer, ReplySerializer, expected, r => r.Node, options.Value.GatherTimeout, logger);
-        return UsageAggregator.Aggregate(replies, expected, query.Limit, time.GetUtcNow());
+        var (periodSeconds, periodStart) = UsageAggregator.ClusterPeriod(replies);
+        var shares = stored.Enabled && periodStart is { } start
+            ? stored.Read(new PeriodId(periodSeconds, start), new PeriodId(periodSeconds, start.AddSeconds(-periodSeconds)))
+            : null;
+        return UsageAggregator.Aggregate(replies, expected, query.Limit, time.GetUtcNow(), shares, query);
     }
 }

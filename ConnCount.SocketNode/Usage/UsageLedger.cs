@@ -152,6 +152,35 @@ public sealed class UsageLedger : IMembershipObserver
     }
 
     /// <summary>
+    /// The period figures of every live topic and tenant account as of now, for durable usage. Retired accounts are
+    /// left out: nothing they hold can change a period any more (they were idle for two whole periods).
+    /// </summary>
+    internal UsageSnapshot PeriodSnapshot()
+    {
+        var now = NowMs();
+        var accounts = new List<AccountPeriods>();
+        foreach (var entry in _topics.Entries)
+        {
+            if (entry.Usage is { IsRetired: false } account)
+            {
+                var counters = account.Read(now);
+                accounts.Add(new AccountPeriods(new UsageKey(false, entry.Topic), counters.PeriodConnectionMs, counters.PreviousPeriodConnectionMs));
+            }
+        }
+
+        foreach (var (tenant, account) in _tenants)
+        {
+            if (!account.IsRetired)
+            {
+                var counters = account.Read(now);
+                accounts.Add(new AccountPeriods(new UsageKey(true, tenant), counters.PeriodConnectionMs, counters.PreviousPeriodConnectionMs));
+            }
+        }
+
+        return new UsageSnapshot(now, PeriodStart(now, _periodMs), accounts);
+    }
+
+    /// <summary>
     /// Retires the accounts of topics and tenants that have had no member and no event for two whole periods (and the
     /// windows): their period figures are zero for good. A topic's lifetime figures move to the node totals,
     /// so those stay exact; the topic itself starts from zero if it comes back. Then the topic table's sweep removes

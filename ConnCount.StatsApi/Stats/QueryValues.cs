@@ -10,11 +10,11 @@ namespace ConnCount.StatsApi.Stats;
 internal static class QueryValues
 {
     /// <summary>A topic prefix: empty when not given, at most <see cref="TopicNames.MaxLength"/> characters.</summary>
-    public static string Prefix(string? raw, Dictionary<string, string[]> errors)
+    public static string Prefix(string? raw, Dictionary<string, string[]> errors, string name = "prefix")
     {
         if (raw is { Length: > TopicNames.MaxLength })
         {
-            errors["prefix"] = [$"A prefix is at most {TopicNames.MaxLength} characters long."];
+            errors[name] = [$"A prefix is at most {TopicNames.MaxLength} characters long."];
         }
 
         return raw ?? "";

@@ -4,6 +4,7 @@ using ConnCount.Cluster.Contracts;
 using ConnCount.Cluster.Gathering;
 using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Scaling;
+using ConnCount.StatsApi.Usage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -51,6 +52,7 @@ public static class StatsApi
         api.MapGet("/usage", GetUsageAsync)
             .WithName("GetUsage")
             .WithSummary("Connection-seconds (as ms), churn, session lengths and peaks per topic, tenant and node; see docs/usage.md.");
+        api.MapUsagePeriods();
 
         return api;
     }

@@ -10,11 +10,17 @@ public static class NatsServer
 
     /// <summary>
     /// Starts <c>nats-server</c> on <c>127.0.0.1:<paramref name="port"/></c>, requiring
-    /// <paramref name="credentials"/> when given, and returns once it accepts connections.
+    /// <paramref name="credentials"/> when given, with JetStream storing in <paramref name="storeDirectory"/> when given,
+    /// and returns once it accepts connections.
     /// </summary>
-    public static async Task<ExternalProcess> StartAsync(int port, (string User, string Password)? credentials = null)
+    public static async Task<ExternalProcess> StartAsync(int port, (string User, string Password)? credentials = null, string? storeDirectory = null)
     {
         List<string> args = ["-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)];
+        if (storeDirectory is not null)
+        {
+            args.AddRange(["-js", "-sd", storeDirectory]);
+        }
+
         if (credentials is { } c)
         {
             args.AddRange(["--user", c.User, "--pass", c.Password]);

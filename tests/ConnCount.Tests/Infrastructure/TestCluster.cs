@@ -21,6 +21,9 @@ public sealed class TestCluster : IAsyncDisposable
 
     public ExternalProcess Nats { get; private set; } = null!;
 
+    /// <summary>Where NATS keeps JetStream's data: the same folder across <see cref="StartNatsAsync"/> restarts, removed on dispose.</summary>
+    public string JetStreamDirectory { get; } = Directory.CreateTempSubdirectory("conncount-js-").FullName;
+
     public HttpClient Api { get; private set; } = null!;
 
     public ExternalProcess? ApiProcess { get; private set; }
@@ -53,7 +56,7 @@ public sealed class TestCluster : IAsyncDisposable
             NatsPort = FreePort.Next();
         }
 
-        Nats = await NatsServer.StartAsync(NatsPort, NatsCredentials);
+        Nats = await NatsServer.StartAsync(NatsPort, NatsCredentials, JetStreamDirectory);
         _processes.Add(Nats);
     }
 
@@ -103,6 +106,14 @@ public sealed class TestCluster : IAsyncDisposable
         foreach (var process in _processes)
         {
             await process.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(JetStreamDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
         }
     }
 
