@@ -29,6 +29,7 @@ public sealed class UsageRecorder : BackgroundService
     private readonly UsageDeltas _deltas;
     private readonly long _periodSeconds;
     private readonly TimeSpan _interval;
+    private readonly SemaphoreSlim _observed = new(0);
     private NatsJSContext? _js;
     private bool _streamReady, _failing;
 
@@ -64,12 +65,46 @@ public sealed class UsageRecorder : BackgroundService
             return;
         }
 
+        // Observing never waits for a write: a write blocked by an outage must not make the node miss a period's
+        // end, after which the ledger no longer holds that period.
+        await Task.WhenAll(ObserveLoopAsync(stoppingToken), WriteLoopAsync(stoppingToken));
+    }
+
+    public override void Dispose()
+    {
+        _observed.Dispose();
+        base.Dispose();
+    }
+
+    private async Task ObserveLoopAsync(CancellationToken stoppingToken)
+    {
         using var timer = new PeriodicTimer(_interval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await FlushAsync(stoppingToken);
+                Observe();
+                _observed.Release();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await _observed.WaitAsync(stoppingToken);
+                while (_observed.CurrentCount > 0)
+                {
+                    await _observed.WaitAsync(stoppingToken);
+                }
+
+                await WriteAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -109,24 +144,47 @@ public sealed class UsageRecorder : BackgroundService
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var dropped = _deltas.Observe(_ledger.PeriodSnapshot());
+        Observe();
+        await WriteAsync(cancellationToken);
+    }
+
+    private void Observe()
+    {
+        long dropped;
+        lock (_deltas)
+        {
+            dropped = _deltas.Observe(_ledger.PeriodSnapshot());
+        }
+
         if (dropped > 0)
         {
             _logger.LogError(
                 "Usage buffer over {Max} entries while JetStream cannot be written: dropped {Ms} connection-ms of the oldest period",
                 _options.MaxBufferedEntries, dropped);
         }
+    }
 
-        // At most the waiting head and then the open record: one round per tick.
+    private async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        // At most the waiting head and then the open record. The head is frozen, so it is written outside the lock.
         for (var i = 0; i < 2; i++)
         {
             var maxPayload = _nats.ServerInfo?.MaxPayload is > 0 and var max ? (int)Math.Min(max, int.MaxValue) : 1024 * 1024;
-            if (_deltas.Next(maxPayload / 2) is not { } record || !await TryWriteAsync(record, cancellationToken))
+            PendingRecord? record;
+            lock (_deltas)
+            {
+                record = _deltas.Next(maxPayload / 2);
+            }
+
+            if (record is null || !await TryWriteAsync(record, cancellationToken))
             {
                 return;
             }
 
-            _deltas.Acknowledge();
+            lock (_deltas)
+            {
+                _deltas.Acknowledge();
+            }
         }
     }
 
