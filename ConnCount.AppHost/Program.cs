@@ -23,6 +23,7 @@ var nodeAdminKey = builder.AddParameter("node-admin-key", new GenerateParameterD
 var statsApiAdminKey = builder.AddParameter("statsapi-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
 // One NATS server; with ConnCount:Nats:Servers=3 a cluster of three, the socket nodes spread over them.
+// JetStream is on and keeps the usage records in .data/nats/ (ConnCount:Nats:DataPath), or a volume in a container.
 var nats = builder.AddNats("nats");
 
 var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")

@@ -23,7 +23,9 @@ public static class NatsServerGroupBuilderExtensions
     /// Adds the NATS of the application. With <c>ConnCount:Nats:Servers</c> unset or 1 it is one server,
     /// <paramref name="name"/>. With n &gt; 1 it is n <c>nats-server</c> processes, <c>{name}-0</c> …
     /// <c>{name}-(n-1)</c>, sharing one generated password and routed to one another as a cluster, so a
-    /// message published on any server reaches subscribers on every other.
+    /// message published on any server reaches subscribers on every other. Every server runs JetStream with its own
+    /// store (<see cref="NatsServerJetStreamExtensions.WithJetStream"/>); in a cluster the servers form one JetStream
+    /// cluster, named by <c>--cluster_name</c>, each server known by its <c>--server_name</c>.
     /// </summary>
     /// <remarks>
     /// Each server tells its clients the addresses of the others, so a client whose server stops reconnects
@@ -41,12 +43,12 @@ public static class NatsServerGroupBuilderExtensions
         var count = ReadServerCount(builder);
         if (count == 1)
         {
-            return new NatsServerGroup(name, [builder.AddNatsServer(name).WithMonitoring()]);
+            return new NatsServerGroup(name, [builder.AddNatsServer(name).WithMonitoring().WithJetStream()]);
         }
 
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
         var servers = Enumerable.Range(0, count)
-            .Select(i => builder.AddNatsServerCore($"{name}-{i}", port: null, userName: null, password).WithMonitoring())
+            .Select(i => builder.AddNatsServerCore($"{name}-{i}", port: null, userName: null, password).WithMonitoring().WithJetStream())
             .ToList();
 
         if (servers.Any(s => s.Resource is not NatsServerExecutableResource))

@@ -31,6 +31,42 @@ public sealed class AppModelTests
     }
 
     [Fact]
+    public async Task Nats_runs_jetstream_with_its_store_under_the_apphost_directory_by_default()
+    {
+        await using var builder = await CreateAsync("--ConnCount:Nats:Mode=executable");
+
+        var args = await ArgsAsync(Nats(builder));
+        Assert.Contains("-js", args);
+        Assert.Equal(Path.Combine(builder.AppHostDirectory, ".data", "nats", "nats"), args[args.IndexOf("-sd") + 1]);
+    }
+
+    [Fact]
+    public async Task A_relative_data_path_is_taken_from_the_apphost_directory_and_each_cluster_server_stores_in_its_own_folder()
+    {
+        await using var builder = await CreateAsync("--ConnCount:Nats:Servers=3", "--ConnCount:Nats:Mode=executable", "--ConnCount:Nats:DataPath=store/here");
+
+        foreach (var server in builder.Resources.OfType<INatsServerResource>())
+        {
+            var args = await ArgsAsync(server);
+            Assert.Contains("-js", args);
+            Assert.Equal(Path.Combine(builder.AppHostDirectory, "store", "here", server.Name), args[args.IndexOf("-sd") + 1]);
+        }
+    }
+
+    [Fact]
+    public async Task The_nats_container_stores_jetstream_on_a_named_volume()
+    {
+        await using var builder = await CreateAsync("--ConnCount:Nats:Mode=container");
+
+        var nats = Nats(builder);
+        var args = await ArgsAsync(nats);
+        Assert.Contains("-js", args);
+        Assert.Equal("/data", args[args.IndexOf("-sd") + 1]);
+        var volume = Assert.Single(nats.Annotations.OfType<ContainerMountAnnotation>());
+        Assert.Equal((ContainerMountType.Volume, "conncount-nats-data", "/data"), (volume.Type, volume.Source, volume.Target));
+    }
+
+    [Fact]
     public async Task Publishing_describes_nats_as_a_container_whatever_the_mode()
     {
         await using var builder = await CreateAsync("--AppHost:Operation=publish", "--ConnCount:Nats:Mode=executable");

@@ -38,6 +38,12 @@ public class ConnCountAppFixture : IAsyncLifetime
     /// <summary>The names of the NATS server resources.</summary>
     public IReadOnlyList<string> NatsServers { get; }
 
+    /// <summary>
+    /// The JetStream stores' folder (<c>ConnCount:Nats:DataPath</c>): a fresh one per fixture, removed on dispose, so no
+    /// test sees usage an earlier run stored and none shares a store with an AppHost a developer runs.
+    /// </summary>
+    public string NatsDataPath { get; } = Directory.CreateTempSubdirectory("conncount-apphost-nats-").FullName;
+
     /// <summary>The resource ids of the socket node's replicas, as the dashboard and resource commands name them.</summary>
     public IReadOnlyList<string> SocketNodeReplicaIds { get; private set; } = [];
 
@@ -60,7 +66,7 @@ public class ConnCountAppFixture : IAsyncLifetime
     {
         using var startup = new CancellationTokenSource(StartupTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ConnCount_AppHost>(
-            ["--ConnCount:RandomPorts=true", $"--Parameters:statsapi-key={StatsApiKey}", $"--Parameters:statsapi-admin-key={StatsApiAdminKey}", .. _args],
+            ["--ConnCount:RandomPorts=true", $"--ConnCount:Nats:DataPath={NatsDataPath}", $"--Parameters:statsapi-key={StatsApiKey}", $"--Parameters:statsapi-admin-key={StatsApiAdminKey}", .. _args],
             (options, _) => options.DisableDashboard = true,
             startup.Token);
         builder.Services.AddLogging(logging => logging
@@ -107,6 +113,11 @@ public class ConnCountAppFixture : IAsyncLifetime
         {
             await _app.DisposeAsync();
             _app = null;
+        }
+
+        if (Directory.Exists(NatsDataPath))
+        {
+            Directory.Delete(NatsDataPath, recursive: true);
         }
     }
 

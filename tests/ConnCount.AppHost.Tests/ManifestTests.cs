@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace ConnCount.AppHost.Tests;
 
-/// <summary>What the deployment manifest tells <c>azd</c>: NATS, the two services, their secrets.</summary>
+/// <summary>What the deployment manifest tells <c>azd</c>: NATS and its store, the two services, their secrets.</summary>
 public sealed class ManifestTests(ManifestFixture manifest) : IClassFixture<ManifestFixture>
 {
     private JsonElement Resources => manifest.Resources;
@@ -18,6 +18,21 @@ public sealed class ManifestTests(ManifestFixture manifest) : IClassFixture<Mani
         Assert.Equal(
             "nats://nats:{nats-password-uri-encoded.value}@{nats.bindings.tcp.host}:{nats.bindings.tcp.port}",
             nats.GetProperty("connectionString").GetString());
+    }
+
+    [Fact]
+    public void Nats_runs_jetstream_with_its_store_on_a_named_volume()
+    {
+        var nats = Resources.GetProperty("nats");
+
+        var args = nats.GetProperty("args").EnumerateArray().Select(a => a.GetString()).ToList();
+        Assert.Contains("-js", args);
+        Assert.Equal("/data", args[args.IndexOf("-sd") + 1]);
+
+        var volume = Assert.Single(nats.GetProperty("volumes").EnumerateArray());
+        Assert.Equal("conncount-nats-data", volume.GetProperty("name").GetString());
+        Assert.Equal("/data", volume.GetProperty("target").GetString());
+        Assert.False(volume.GetProperty("readOnly").GetBoolean());
     }
 
     [Theory]

@@ -27,10 +27,23 @@ public partial class PrerequisiteTests
     [Fact]
     public async Task Two_AppHosts_with_random_ports_run_side_by_side_with_dashboards_of_their_own()
     {
-        string[] args = ["--ConnCount:RandomPorts=true"];
-        await using var first = AppHostProcess.Start(args);
+        // Each with a JetStream store of its own: two servers must never share one.
+        var dataPaths = new[] { Directory.CreateTempSubdirectory("conncount-apphost-nats-"), Directory.CreateTempSubdirectory("conncount-apphost-nats-") };
+        try
+        {
+            await RunSideBySideAsync(dataPaths[0].FullName, dataPaths[1].FullName);
+        }
+        finally
+        {
+            Array.ForEach(dataPaths, d => d.Delete(recursive: true));
+        }
+    }
+
+    private static async Task RunSideBySideAsync(string firstDataPath, string secondDataPath)
+    {
+        await using var first = AppHostProcess.Start(["--ConnCount:RandomPorts=true", $"--ConnCount:Nats:DataPath={firstDataPath}"]);
         Assert.True(await first.WaitForOutputAsync("Distributed application started", TimeSpan.FromSeconds(90)), first.Output);
-        await using var second = AppHostProcess.Start(args);
+        await using var second = AppHostProcess.Start(["--ConnCount:RandomPorts=true", $"--ConnCount:Nats:DataPath={secondDataPath}"]);
         Assert.True(await second.WaitForOutputAsync("Distributed application started", TimeSpan.FromSeconds(90)), second.Output);
 
         var dashboards = new[] { first, second }.Select(a => LoginUrl().Match(a.Output).Groups["port"].Value).ToList();
