@@ -6,28 +6,64 @@ namespace ConnCount.SocketNode.Protection;
 
 /// <summary>
 /// The arithmetic of the cluster-wide limits on concurrent joins per topic (by pattern) and per tenant (by plan):
-/// this node's own joins of limited keys, what the other nodes last published, and the share of what is left that
-/// this node may admit before its next publish. No I/O; the clock is a <see cref="TimeProvider"/>.
-/// <see cref="ClusterLimitExchange"/> carries the counts over NATS. The <see cref="MembershipPipeline"/> asks it to
-/// admit each join (<see cref="TryAdmit"/>), and, as a membership observer, it releases what it admitted when the
-/// membership ends.
+/// this node's own joins of limited keys, what every node published at the start of each round, and the share of
+/// what is left that this node may admit in the current round. No I/O; the clock is a <see cref="TimeProvider"/>.
+/// <see cref="ClusterLimitExchange"/> starts the rounds and carries the counts over NATS. The
+/// <see cref="MembershipPipeline"/> asks it to admit each join (<see cref="TryAdmit"/>), and, as a membership
+/// observer, it releases what it admitted when the membership ends.
 /// </summary>
 /// <remarks>
-/// Between two publishes a node admits at most <c>ceil(remaining / nodes)</c> new joins of a key, so nodes working
-/// from the same stale view share what is left instead of each taking all of it. The worst-case overshoot (slack),
-/// <c>2 × (nodes − 1)</c> joins per key, is reasoned in docs/protection.md ("Cluster-wide limits and their slack").
-/// A remote node's counts count until they are older than the node expiry.
+/// Rounds are the same on every node (Unix time divided by <see cref="LimitsOptions.UsageSyncInterval"/>). At the
+/// start of round k every node publishes its counts; in round k a node admits at most
+/// <c>ceil(remaining / nodes)</c> joins of a key, where <c>remaining</c> is the limit less every node's count at the
+/// start of round k and <c>nodes</c> counts the nodes that published in round k − 1. Until a node's round-k counts
+/// arrive it counts as its round k − 1 counts plus everything it could have admitted in round k − 1 (its
+/// reservation), so an answer that is late only makes this node stricter. The overshoot is at most
+/// <c>nodes − 1</c> joins per key (the rounding), however the publishes interleave; docs/protection.md
+/// ("Cluster-wide limits and their slack") gives the reasoning. A node admits limited joins only from its third
+/// round on (<see cref="Ready"/>), once it has heard a whole round of the others. A remote node's counts count
+/// until they are older than the node expiry.
 /// </remarks>
 public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpiry, TimeProvider time) : IMembershipObserver
 {
+    private const long NoRound = long.MinValue;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _localTopics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _localTenants = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _admittedThisWindow = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (NodeLimitCounts Counts, long ReceivedAt)> _remote = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _admittedThisRound = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (NodeLimitCounts Counts, long ReceivedAt)> _latest = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, Dictionary<string, NodeLimitCounts>> _rounds = [];
+    private readonly long _roundsKept = (long)Math.Ceiling(nodeExpiry / options.UsageSyncInterval) + 2;
+    private long _round = NoRound;
+    private long _previousRound = NoRound;
+    private long _firstRound = NoRound;
 
     /// <summary>Whether any limit is configured; without one the budget admits everything and nothing is exchanged.</summary>
     public bool Enabled => options.Topics.Count > 0 || options.Plans.Count > 0;
+
+    /// <summary>
+    /// Whether this node admits limited joins: no limit is configured, or it has published this round and the one
+    /// before, and was listening for a whole round before that.
+    /// </summary>
+    public bool Ready
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !Enabled || Admitting;
+            }
+        }
+    }
+
+    private bool Admitting => _round != NoRound && _previousRound == _round - 1 && _firstRound <= _round - 2;
+
+    /// <summary>The round that starts at or before <paramref name="at"/>.</summary>
+    public static long RoundAt(DateTimeOffset at, TimeSpan interval) => at.ToUnixTimeMilliseconds() / IntervalMs(interval);
+
+    /// <summary>When <paramref name="round"/> starts.</summary>
+    public static DateTimeOffset RoundStart(long round, TimeSpan interval) => DateTimeOffset.FromUnixTimeMilliseconds(round * IntervalMs(interval));
 
     /// <summary>
     /// Admits a join against the topic and tenant limits, and if admitted records it. Returns the refusal
@@ -45,7 +81,7 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
         lock (_gate)
         {
             var freshSince = FreshSince();
-            var nodes = FreshRemotes(freshSince) + 1;
+            var nodes = NodesThatMayAdmit();
             if (topicLimit is { } tl && !HasRoom(TopicWindowKey(topic), _localTopics, topic, tl, nodes, freshSince, static r => r.Topics))
             {
                 return ReplyReasons.TopicFull;
@@ -59,13 +95,13 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
             if (topicLimit is not null)
             {
                 Add(_localTopics, topic, 1);
-                Add(_admittedThisWindow, TopicWindowKey(topic), 1);
+                Add(_admittedThisRound, TopicWindowKey(topic), 1);
             }
 
             if (tenantLimit is not null)
             {
                 Add(_localTenants, grant.Tenant!, 1);
-                Add(_admittedThisWindow, TenantWindowKey(grant.Tenant!), 1);
+                Add(_admittedThisRound, TenantWindowKey(grant.Tenant!), 1);
             }
 
             return null;
@@ -105,50 +141,113 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
     }
 
     /// <summary>
-    /// This node's counts of limited keys, to publish; starts the next window of shares and forgets remote counts
-    /// past the node expiry.
+    /// Starts <paramref name="round"/> on this node: returns its counts of limited keys as they stand, to publish,
+    /// begins the round's shares and forgets rounds and remote counts past the node expiry. Rounds only go forward;
+    /// a round at or before the current one starts nothing and returns the counts of the current one.
     /// </summary>
-    public NodeLimitCounts Publish(string node, DateTimeOffset startedAt)
+    public NodeLimitCounts Publish(string node, DateTimeOffset startedAt, long round)
     {
         lock (_gate)
         {
-            _admittedThisWindow.Clear();
-            var freshSince = FreshSince();
-            foreach (var (remote, (_, receivedAt)) in _remote)
+            if (round > _round)
             {
-                if (receivedAt < freshSince)
+                _previousRound = _round;
+                _round = round;
+                if (_firstRound == NoRound)
                 {
-                    _remote.Remove(remote);
+                    _firstRound = round;
                 }
+
+                _admittedThisRound.Clear();
             }
 
-            return new NodeLimitCounts(node, startedAt, new Dictionary<string, long>(_localTopics), new Dictionary<string, long>(_localTenants));
+            var counts = new NodeLimitCounts(
+                node, startedAt, _round, Admitting, new Dictionary<string, long>(_localTopics), new Dictionary<string, long>(_localTenants));
+            RoundOf(_round)[node] = counts;
+            Forget();
+            return counts;
         }
     }
 
-    /// <summary>Takes in another node's published counts, replacing what it published before.</summary>
+    /// <summary>Takes in another node's published counts: its latest, and its start of that round.</summary>
     public void Receive(NodeLimitCounts counts)
     {
         lock (_gate)
         {
-            _remote[counts.Node] = (counts, time.GetTimestamp());
+            // A node of a version without rounds sends round 0: its counts count, without a round or a reservation.
+            if (_round == NoRound || counts.Round >= _round - _roundsKept)
+            {
+                RoundOf(counts.Round)[counts.Node] = counts;
+            }
+
+            if (!_latest.TryGetValue(counts.Node, out var latest) || counts.Round >= latest.Counts.Round || counts.StartedAt != latest.Counts.StartedAt)
+            {
+                _latest[counts.Node] = (counts, time.GetTimestamp());
+            }
         }
     }
+
+    private static long IntervalMs(TimeSpan interval) => Math.Max(1, (long)interval.TotalMilliseconds);
 
     private static string TopicWindowKey(string topic) => "t:" + topic;
 
     private static string TenantWindowKey(string tenant) => "p:" + tenant;
 
+    private static long CeilingShare(long remaining, int nodes) => remaining <= 0 ? 0 : (remaining + nodes - 1) / nodes;
+
     private long FreshSince() => time.GetTimestamp() - (long)(nodeExpiry.TotalSeconds * time.TimestampFrequency);
+
+    private Dictionary<string, NodeLimitCounts> RoundOf(long round)
+    {
+        if (!_rounds.TryGetValue(round, out var published))
+        {
+            published = new Dictionary<string, NodeLimitCounts>(StringComparer.Ordinal);
+            _rounds[round] = published;
+        }
+
+        return published;
+    }
+
+    private void Forget()
+    {
+        foreach (var round in _rounds.Keys)
+        {
+            if (round < _round - _roundsKept)
+            {
+                _rounds.Remove(round);
+            }
+        }
+
+        var freshSince = FreshSince();
+        foreach (var (remote, (_, receivedAt)) in _latest)
+        {
+            if (receivedAt < freshSince)
+            {
+                _latest.Remove(remote);
+            }
+        }
+    }
+
+    /// <summary>This node and every node that published at the start of the previous round: all that may admit in this one.</summary>
+    private int NodesThatMayAdmit() => _rounds.TryGetValue(_round - 1, out var previous) ? Math.Max(1, previous.Count) : 1;
 
     private bool HasRoom(string windowKey, Dictionary<string, long> local, string key, long limit, int nodes, long freshSince, Func<NodeLimitCounts, IReadOnlyDictionary<string, long>> select)
     {
+        if (!Admitting)
+        {
+            return false;
+        }
+
         var known = local.GetValueOrDefault(key);
-        foreach (var (counts, receivedAt) in _remote.Values)
+        foreach (var (counts, receivedAt) in _latest.Values)
         {
             if (receivedAt >= freshSince)
             {
                 known += select(counts).GetValueOrDefault(key);
+                if (counts.Admitting && counts.Round != _round)
+                {
+                    known += Reservation(counts.Round, key, limit, select);
+                }
             }
         }
 
@@ -157,25 +256,31 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
             return false;
         }
 
-        // The share is of what was left when the window began: this window's own admissions are in `known`.
-        var admitted = _admittedThisWindow.GetValueOrDefault(windowKey);
-        var remainingAtWindowStart = limit - (known - admitted);
-        var share = (remainingAtWindowStart + nodes - 1) / nodes;
-        return admitted < share;
+        // The share is of what was left when the round began: this round's own admissions are in `known`.
+        var admitted = _admittedThisRound.GetValueOrDefault(windowKey);
+        return admitted < CeilingShare(limit - (known - admitted), nodes);
     }
 
-    private int FreshRemotes(long freshSince)
+    /// <summary>
+    /// The most a node admitting in <paramref name="round"/> may have admitted of a key after publishing: the share of
+    /// what that round's published counts left, over the admitting nodes among them. Without the round, the limit.
+    /// </summary>
+    private long Reservation(long round, string key, long limit, Func<NodeLimitCounts, IReadOnlyDictionary<string, long>> select)
     {
-        var fresh = 0;
-        foreach (var (_, receivedAt) in _remote.Values)
+        if (!_rounds.TryGetValue(round, out var published))
         {
-            if (receivedAt >= freshSince)
-            {
-                fresh++;
-            }
+            return limit;
         }
 
-        return fresh;
+        long total = 0;
+        var admitting = 0;
+        foreach (var counts in published.Values)
+        {
+            total += select(counts).GetValueOrDefault(key);
+            admitting += counts.Admitting ? 1 : 0;
+        }
+
+        return CeilingShare(limit - total, Math.Max(1, admitting));
     }
 
     private long? TopicLimitFor(string topic)

@@ -7,15 +7,17 @@ using NATS.Client.Core;
 namespace ConnCount.SocketNode.Protection;
 
 /// <summary>
-/// Carries <see cref="ClusterLimitBudget"/>'s counts between the nodes: publishes this node's on
-/// <see cref="NatsSubjects.LimitCounts"/> every <see cref="LimitsOptions.UsageSyncInterval"/> and hands every other node's to
-/// the budget. Runs only when a limit is configured.
+/// Carries <see cref="ClusterLimitBudget"/>'s counts between the nodes: at the start of every round (a multiple of
+/// <see cref="LimitsOptions.UsageSyncInterval"/> in Unix time, the same on every node) starts the round in the budget
+/// and publishes this node's counts on <see cref="NatsSubjects.LimitCounts"/>, and hands every other node's to the
+/// budget. Runs only when a limit is configured. A round whose start passed while this node was busy is skipped.
 /// </summary>
 public sealed class ClusterLimitExchange(
     ClusterLimitBudget budget,
     IOptions<LimitsOptions> options,
     NodeIdentity identity,
     INatsConnection nats,
+    TimeProvider time,
     ILogger<ClusterLimitExchange> logger) : BackgroundService
 {
     private static readonly NatsJsonContextSerializer<NodeLimitCounts> Serializer = new(ClusterJsonContext.Default);
@@ -33,12 +35,20 @@ public sealed class ClusterLimitExchange(
 
     private async Task PublishAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.UsageSyncInterval);
+        var interval = options.Value.UsageSyncInterval;
+        var round = ClusterLimitBudget.RoundAt(time.GetUtcNow(), interval) + 1;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (true)
             {
-                var counts = budget.Publish(identity.Id, identity.StartedAt);
+                var due = ClusterLimitBudget.RoundStart(round, interval) - time.GetUtcNow();
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, time, stoppingToken);
+                }
+
+                var counts = budget.Publish(identity.Id, identity.StartedAt, round);
+                round = Math.Max(round, ClusterLimitBudget.RoundAt(time.GetUtcNow(), interval)) + 1;
                 try
                 {
                     await nats.PublishAsync(NatsSubjects.LimitCounts, counts, serializer: Serializer, cancellationToken: stoppingToken);

@@ -16,7 +16,7 @@ public static class ProtectionServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.Topics.All(t => t.Pattern.Length > 0 && t.MaxJoins > 0), "ConnCount:Limits:Topics entries need a Pattern and a positive MaxJoins.")
             .Validate(o => o.Plans.Values.All(v => v > 0), "ConnCount:Limits:Plans values must be positive.")
-            .Validate(o => o.UsageSyncInterval > TimeSpan.Zero, "ConnCount:Limits:UsageSyncInterval must be positive.")
+            .Validate(o => o.UsageSyncInterval >= TimeSpan.FromMilliseconds(1), "ConnCount:Limits:UsageSyncInterval must be at least 1 ms.")
             .ValidateOnStart();
         builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
@@ -40,6 +40,7 @@ public static class ProtectionServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<ClusterLimitBudget>());
         builder.Services.AddHostedService<ClusterLimitExchange>();
+        builder.Services.AddHealthChecks().AddCheck<ClusterLimitsHealthCheck>(ClusterLimitsHealthCheck.Name, tags: ["ready"]);
 
         return builder;
     }

@@ -8,8 +8,8 @@ public class ClusterLimitTests
 {
     private const int Nodes = 3;
 
-    /// <summary>The documented worst-case overshoot: 2 × (nodes − 1) joins per limited key (docs/protection.md, "Cluster-wide limits and their slack").</summary>
-    private const int Slack = 2 * (Nodes - 1);
+    /// <summary>The documented worst-case overshoot: nodes − 1 joins per limited key (docs/protection.md, "Cluster-wide limits and their slack").</summary>
+    private const int Slack = Nodes - 1;
 
     private static readonly Dictionary<string, string> Limits = new()
     {
