@@ -1,6 +1,7 @@
 using ConnCount.Cluster.Contracts;
 using ConnCount.Cluster.Gathering;
 using ConnCount.StatsApi.Auth;
+using ConnCount.StatsApi.History;
 using ConnCount.StatsApi.Scaling;
 using ConnCount.StatsApi.Stats;
 using ConnCount.StatsApi.Thresholds;
@@ -20,6 +21,8 @@ public static class StatsApiServiceCollectionExtensions
         // Durable usage: closing periods once, and reading them back for billing.
         builder.Services.AddSingleton<UsagePeriodArchive>();
         builder.Services.AddHostedService<UsagePeriodCloser>();
+        // The cluster's figures sampled every minute, kept in JetStream for GET /api/stats/history and the live page.
+        builder.Services.AddHistory(builder.Configuration);
         // The gathers' instruments and the threshold crossings.
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ClusterMetrics.MeterName));
         builder.Services.AddThresholds(builder.Configuration);
@@ -35,6 +38,7 @@ public static class StatsApiServiceCollectionExtensions
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ClusterJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, StatsApiJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(2, HistoryJsonContext.Default);
         });
         return builder;
     }

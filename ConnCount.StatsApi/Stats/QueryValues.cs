@@ -38,4 +38,21 @@ internal static class QueryValues
             : $"{name} is a whole number from {min} to {max.ToString("N0", CultureInfo.InvariantCulture)}."];
         return fallback;
     }
+
+    /// <summary>An ISO 8601 instant, taken as UTC when it names no offset; null when not given or bad.</summary>
+    public static DateTimeOffset? Instant(string name, string? raw, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(raw))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
+            return value;
+        }
+
+        errors[name] = [$"{name} is an ISO 8601 instant, such as 2026-12-01T00:00:00Z."];
+        return null;
+    }
 }

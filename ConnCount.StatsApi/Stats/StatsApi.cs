@@ -3,6 +3,7 @@ using System.Globalization;
 using ConnCount.Cluster.Contracts;
 using ConnCount.Cluster.Gathering;
 using ConnCount.StatsApi.Auth;
+using ConnCount.StatsApi.History;
 using ConnCount.StatsApi.Scaling;
 using ConnCount.StatsApi.Usage;
 using Microsoft.AspNetCore.Http.Features;
@@ -53,6 +54,7 @@ public static class StatsApi
             .WithName("GetUsage")
             .WithSummary("Connection-seconds (as ms), churn, session lengths and peaks per topic, tenant and node; see docs/usage.md.");
         api.MapUsagePeriods();
+        api.MapHistory();
 
         return api;
     }

@@ -11,7 +11,7 @@ public class StatsApiAuthTests
 {
     private const string Key = "test-key-0123456789abcdef";
 
-    private static readonly string[] StatsPaths = ["/api/stats", "/api/stats/nodes", "/api/stats/topics/room:lobby"];
+    private static readonly string[] StatsPaths = ["/api/stats", "/api/stats/nodes", "/api/stats/topics/room:lobby", "/api/stats/history"];
 
     [Fact]
     public async Task Stats_endpoints_answer_401_problem_with_a_challenge_without_a_key_or_with_a_wrong_one()
