@@ -1,4 +1,5 @@
-// ConnCount live page: polls the stats API once a second and redraws in place. No libraries, no CDN.
+// ConnCount live page: polls the stats API once a second and the stored history once a minute, and redraws in
+// place. No libraries, no CDN.
 // Topic and node names come from clients, so they only ever reach the DOM as textContent.
 "use strict";
 
@@ -11,6 +12,9 @@
   const SVG_NS = "http://www.w3.org/2000/svg";
   const CHART_W = 600;
   const CHART_H = 160;
+  const HISTORY_MS = 6 * 60 * 60 * 1000;
+  const HISTORY_POLL_MS = 60 * 1000;
+  const STEP_MS = 60 * 1000;
 
   const samples = [];
   const byId = id => document.getElementById(id);
@@ -102,11 +106,13 @@
     ]));
   }
 
-  function path(points, max, now, field) {
+  // A line through the points; a gap longer than `gapMs` (nothing stored then) starts a new segment.
+  function path(points, max, now, field, windowMs = WINDOW_MS, gapMs = Infinity) {
     return points.map((p, i) => {
-      const x = CHART_W - ((now - p.at) / WINDOW_MS) * CHART_W;
+      const x = CHART_W - ((now - p.at) / windowMs) * CHART_W;
       const y = CHART_H - (p[field] / max) * (CHART_H - 8);
-      return (i === 0 ? "M" : "L") + x.toFixed(1) + " " + y.toFixed(1);
+      const move = i === 0 || p.at - points[i - 1].at > gapMs;
+      return (move ? "M" : "L") + x.toFixed(1) + " " + y.toFixed(1);
     }).join(" ");
   }
 
@@ -125,6 +131,46 @@
       svg("path", { class: "line-sockets", d: path(samples, max, now, "sockets") }),
       svg("path", { class: "line-connections", d: path(samples, max, now, "connections") }));
     byId("chart-max").textContent = "max " + format(Math.round(max / 1.1)) + " · 5 min ago";
+  }
+
+  // The stored history, one point a minute: partial minutes are shaded, so a gap in the truth shows as one.
+  function renderHistory(series, now) {
+    const points = series.points.map(p => ({
+      at: Date.parse(p.at), connections: p.memberships, sockets: p.sockets, partial: p.partial,
+    }));
+    const max = Math.max(1, ...points.map(p => Math.max(p.connections, p.sockets))) * 1.1;
+    const width = (STEP_MS / HISTORY_MS) * CHART_W;
+    const shades = points.filter(p => p.partial).map(p => svg("rect", {
+      class: "partial", x: (CHART_W - ((now - p.at) / HISTORY_MS) * CHART_W).toFixed(1), y: 0, width: width.toFixed(2), height: CHART_H,
+    }));
+    const grid = [0.25, 0.5, 0.75].map(f => svg("line", { class: "grid", x1: 0, x2: CHART_W, y1: CHART_H * f, y2: CHART_H * f }));
+    byId("history").replaceChildren(
+      ...grid,
+      ...shades,
+      svg("path", { class: "line-sockets", d: path(points, max, now, "sockets", HISTORY_MS, 2 * STEP_MS) }),
+      svg("path", { class: "line-connections", d: path(points, max, now, "connections", HISTORY_MS, 2 * STEP_MS) }));
+    byId("history-max").textContent = "max " + format(Math.round(max / 1.1)) + " · 6 h ago";
+    byId("history-note").textContent = points.length ? `${format(points.length)} minute(s) stored` : "no history stored yet";
+  }
+
+  async function pollHistory() {
+    const headers = apiKey ? { "X-Api-Key": apiKey } : {};
+    const now = Date.now();
+    const from = new Date(now - HISTORY_MS).toISOString();
+    try {
+      const response = await fetch(`../api/stats/history?step=1m&from=${encodeURIComponent(from)}`, {
+        headers, cache: "no-store", signal: AbortSignal.timeout(TIMEOUT_MS * 3),
+      });
+      if (response.ok) {
+        renderHistory(await response.json(), now);
+      } else {
+        byId("history-note").textContent = `history unavailable (${response.status})`;
+      }
+    } catch (error) {
+      byId("history-note").textContent = `history unavailable (${error.name})`;
+    } finally {
+      setTimeout(pollHistory, HISTORY_POLL_MS);
+    }
   }
 
   function render(stats, totalTopics) {
@@ -173,4 +219,5 @@
   }
 
   poll();
+  pollHistory();
 })();

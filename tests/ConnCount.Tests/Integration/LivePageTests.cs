@@ -4,7 +4,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ConnCount.StatsApi.History;
 using ConnCount.Tests.Infrastructure;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 
 namespace ConnCount.Tests.Integration;
 
@@ -70,6 +73,42 @@ public partial class LivePageTests
         // The chart has drawn a line through several polls.
         var points = await page.EvaluateAsync<int>("document.querySelector('#chart path.line-connections').getAttribute('d').split('L').length");
         Assert.True(points >= 2, $"the chart has {points} point(s)");
+    }
+
+    [Fact]
+    public async Task On_open_the_page_draws_the_stored_hours_and_shades_the_partial_minutes()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        // Three hours of minutes, stored as an earlier run of the StatsApi left them (the recorder is off here, so the
+        // stream holds exactly these); one minute was partial and one hour has nothing stored.
+        await using (var nats = new NatsConnection(new NatsOpts { Url = cluster.NatsUrl }))
+        {
+            var js = new NatsJSContext(nats);
+            await HistoryStorage.EnsureStreamAsync(js, new HistoryOptions(), CancellationToken.None);
+            var now = DateTimeOffset.UtcNow;
+            var start = HistoryRecorder.NextInstant(now, TimeSpan.FromMinutes(1)).AddHours(-4);
+            for (var minute = 0; minute < 180; minute++)
+            {
+                var at = start.AddMinutes(minute < 120 ? minute : minute + 60);
+                var partial = minute == 100;
+                var sample = new HistorySample(at, 60, 100 + minute, 150 + minute, partial ? 1 : 2, partial ? ["node-b"] : [], partial,
+                    3, 1, true, at.AddMinutes(-1), new Dictionary<string, long>(), false);
+                var ack = await js.PublishAsync(HistoryStorage.Subject, sample, HistoryStorage.Serializer, new NatsJSPubOpts { MsgId = HistoryStorage.MessageId(at) });
+                ack.EnsureSuccess();
+            }
+        }
+
+        var api = await cluster.StartApiAsync(new() { ["ConnCount__Api__Key"] = Key, ["ConnCount__History__Enabled"] = "false" });
+        await using var browser = await Chromium.StartAsync();
+        var page = await browser.OpenAsync(new Uri(api.BaseAddress!, $"/live/#key={Key}"));
+
+        await page.WaitForTextAsync("#history-note", "180 minute(s) stored");
+        var d = await page.EvaluateAsync<string>("document.querySelector('#history path.line-connections').getAttribute('d')");
+        // One line through the minutes, broken once where the hour is missing.
+        Assert.Equal(180, d.Split(['M', 'L'], StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(2, d.Count(c => c == 'M'));
+        Assert.Equal(1, await page.EvaluateAsync<int>("document.querySelectorAll('#history rect.partial').length"));
+        Assert.Equal("max 329 · 6 h ago", await page.TextAsync("#history-max"));
     }
 
     [Fact]
