@@ -34,6 +34,9 @@ public sealed class HistoryRecorder(
         var js = new NatsJSContext(nats);
         try
         {
+            // The stream exists from the start, so an operator finds it before the first sample; if JetStream is not
+            // there yet, the first sample tries again.
+            await EnsureStreamAsync(js, settings, stoppingToken);
             while (true)
             {
                 var at = NextInstant(time.GetUtcNow(), interval);
@@ -52,6 +55,19 @@ public sealed class HistoryRecorder(
         var ticks = interval.Ticks;
         var sinceEpoch = (now - DateTimeOffset.UnixEpoch).Ticks;
         return DateTimeOffset.UnixEpoch.AddTicks(((sinceEpoch / ticks) + 1) * ticks);
+    }
+
+    private async Task EnsureStreamAsync(INatsJSContext js, HistoryOptions settings, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await HistoryStorage.EnsureStreamAsync(js, settings, stoppingToken);
+            _streamReady = true;
+        }
+        catch (Exception ex) when (ex is NatsException or TimeoutException && !stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Could not create the history stream yet: {Reason}", ex.Message);
+        }
     }
 
     private async Task RecordAsync(INatsJSContext js, DateTimeOffset at, HistoryOptions settings, CancellationToken stoppingToken)
