@@ -161,6 +161,17 @@ public class UsagePeriodQueryTests
     }
 
     [Fact]
+    public void A_to_at_the_start_of_time_without_from_is_a_range_from_the_start_of_time()
+    {
+        // The default from is a day before to; there is no day before 0001-01-01.
+        var (ok, query, errors) = Parse(to: "0001-01-01T12:00:00Z");
+
+        Assert.True(ok, string.Join("; ", errors.SelectMany(e => e.Value)));
+        Assert.Equal(DateTimeOffset.MinValue, query.From);
+        Assert.Equal(new DateTimeOffset(1, 1, 1, 12, 0, 0, TimeSpan.Zero), query.To);
+    }
+
+    [Fact]
     public void A_tenant_is_kept_as_given()
     {
         var (ok, query, _) = Parse(tenant: "acme, inc.");
