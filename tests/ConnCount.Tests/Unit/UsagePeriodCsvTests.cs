@@ -178,6 +178,16 @@ public class UsagePeriodCsvTests
             Rows(expected));
     }
 
+    [Fact]
+    public void Instants_are_written_in_UTC_whatever_offset_the_view_carries()
+    {
+        var local = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.FromHours(1));
+
+        var rows = Rows(Csv(View(local, 1)));
+
+        Assert.Equal("2026-12-01T09:00:00Z,2026-12-01T10:00:00Z,total,,1", rows[1]);
+    }
+
     /// <summary>A minimal RFC 4180 reader: fields split on commas, quoted fields with doubled quotes, rows on CRLF.</summary>
     private static List<List<string>> ParseCsv(string csv)
     {
