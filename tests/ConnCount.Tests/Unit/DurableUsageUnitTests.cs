@@ -101,4 +101,45 @@ public class DurableUsageUnitTests
         Assert.Equal(topics.Count, chunks.SelectMany(c => c.Topics.Keys).Distinct().Count());
         Assert.Equal(topics.Values.Sum(), chunks.SelectMany(c => c.Topics.Values).Sum());
     }
+
+    [Fact]
+    public void A_node_record_is_cut_where_the_estimated_json_reaches_the_chunk_size()
+    {
+        // 512 bytes per message, and per entry 32 plus twice its UTF-8 name: 50 for "topic-000", 30 to a 2,048-byte chunk.
+        var deltas = new UsageDeltas(Period, 1000);
+        deltas.Observe(new UsageSnapshot(400, 0, [.. Enumerable.Range(0, 100).Select(i => new AccountPeriods(new UsageKey(false, $"topic-{i:D3}"), 1, 0))]));
+
+        var record = deltas.Next(2048)!;
+
+        Assert.Equal([30, 30, 30, 10], record.Chunks.Select(c => c.Count));
+        Assert.Equal("topic-030", record.Chunks[1][0].Key.Name);
+    }
+
+    [Fact]
+    public void A_closed_period_is_cut_where_the_estimated_json_with_its_nodes_reaches_the_chunk_size()
+    {
+        // Every chunk repeats the nodes: 512 + 38 for "node-a", then 50 per topic: 29 to a 2,048-byte chunk.
+        var stored = new StoredUsage();
+        var topics = Enumerable.Range(0, 200).ToDictionary(i => $"topic-{i:D3}", i => (long)i + 1, StringComparer.Ordinal);
+        stored.Apply(new UsageRecord("node-a", Epoch, 1, 0, 1, 1, Epoch.AddSeconds(2), [new UsagePeriodDelta(Epoch, topics, new Dictionary<string, long>())]));
+
+        var chunks = stored.Close(new PeriodId(1, Epoch), Epoch.AddSeconds(3), 2048);
+
+        Assert.Equal([29, 29, 29, 29, 29, 29, 26], chunks.Select(c => c.Topics.Count));
+        Assert.All(chunks, c => Assert.Equal(7, c.Chunks));
+    }
+
+    [Fact]
+    public void Nothing_to_store_is_one_empty_chunk_and_an_entry_over_the_chunk_size_goes_alone()
+    {
+        var deltas = new UsageDeltas(Period, 1000);
+        deltas.Observe(new UsageSnapshot(400, 0, []));
+        Assert.Equal([0], deltas.Next(2048)!.Chunks.Select(c => c.Count));
+        Assert.Single(new StoredUsage().Close(new PeriodId(1, Epoch), Epoch.AddSeconds(3), 2048));
+
+        var stored = new StoredUsage();
+        var topics = new Dictionary<string, long> { ["a"] = 1, [new string('x', 2000)] = 2, ["z"] = 3 };
+        stored.Apply(new UsageRecord("node-a", Epoch, 1, 0, 1, 1, Epoch.AddSeconds(2), [new UsagePeriodDelta(Epoch, topics, new Dictionary<string, long>())]));
+        Assert.Equal([1, 1, 1], stored.Close(new PeriodId(1, Epoch), Epoch.AddSeconds(3), 2048).Select(c => c.Topics.Count));
+    }
 }
