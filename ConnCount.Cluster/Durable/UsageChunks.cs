@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace ConnCount.Cluster.Durable;
+
+/// <summary>
+/// Cuts durable usage entries into chunks, each a message under the NATS payload limit: a node's
+/// <see cref="Contracts.UsageRecord"/>s and the StatsApi's closed <see cref="Contracts.UsagePeriodRecord"/>s alike,
+/// by one estimate of their JSON size.
+/// </summary>
+public static class UsageChunks
+{
+    /// <summary>What a message takes in the estimate besides its entries: its own fields.</summary>
+    public const int OverheadBytes = 512;
+
+    /// <summary>What one entry takes in the estimate besides its name: quotes, colon, figure and comma.</summary>
+    public const int EntryBytes = 32;
+
+    /// <summary>The bytes a chunk's JSON may take: half the server's <c>max_payload</c> (1 MB when not known), for room to spare.</summary>
+    public static int MaxChunkBytes(long? maxPayload) => (int)Math.Min(maxPayload is > 0 and var max ? max : 1024 * 1024, int.MaxValue) / 2;
+
+    /// <summary>The estimated JSON size of one entry named <paramref name="name"/>.</summary>
+    /// <remarks>Names are JSON-escaped on the wire: every UTF-8 byte counts twice, and a control character six more.</remarks>
+    public static int EntrySize(string name) => EntryBytes + (Encoding.UTF8.GetByteCount(name) * 2) + (name.Count(char.IsControl) * 6);
+
+    /// <summary>
+    /// Splits <paramref name="entries"/>, in their order, into chunks of about <paramref name="maxChunkBytes"/> of JSON
+    /// each; always at least one chunk (empty when there are no entries), and never an empty chunk after the first.
+    /// </summary>
+    /// <param name="name">The name of an entry (its topic or tenant).</param>
+    /// <param name="fixedBytes">What every chunk repeats besides <see cref="OverheadBytes"/>.</param>
+    public static IReadOnlyList<IReadOnlyList<T>> Split<T>(IEnumerable<T> entries, Func<T, string> name, int maxChunkBytes, int fixedBytes = 0)
+    {
+        var chunks = new List<IReadOnlyList<T>>();
+        var current = new List<T>();
+        var bytes = OverheadBytes + fixedBytes;
+        foreach (var entry in entries)
+        {
+            var size = EntrySize(name(entry));
+            if (current.Count > 0 && bytes + size > maxChunkBytes)
+            {
+                chunks.Add(current);
+                current = [];
+                bytes = OverheadBytes + fixedBytes;
+            }
+
+            current.Add(entry);
+            bytes += size;
+        }
+
+        chunks.Add(current);
+        return chunks;
+    }
+}

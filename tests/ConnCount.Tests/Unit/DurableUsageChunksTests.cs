@@ -1,0 +1,34 @@
+using ConnCount.Cluster.Durable;
+
+namespace ConnCount.Tests.Unit;
+
+/// <summary>The one estimate of JSON size that cuts node records and closed periods into chunks.</summary>
+public class DurableUsageChunksTests
+{
+    [Theory]
+    [InlineData(null, 512 * 1024)]
+    [InlineData(0L, 512 * 1024)]
+    [InlineData(-1L, 512 * 1024)]
+    [InlineData(8L * 1024 * 1024, 4 * 1024 * 1024)]
+    [InlineData(long.MaxValue, int.MaxValue / 2)]
+    public void A_chunk_may_take_half_the_servers_max_payload_or_half_a_megabyte_when_not_known(long? maxPayload, int expected) =>
+        Assert.Equal(expected, UsageChunks.MaxChunkBytes(maxPayload));
+
+    [Theory]
+    [InlineData("", 32)]
+    [InlineData("room", 40)]
+    [InlineData("é", 36)]
+    [InlineData("a\nb", 32 + 6 + 6)]
+    public void An_entry_counts_32_bytes_twice_its_UTF8_name_and_six_more_per_control_character(string name, int expected) =>
+        Assert.Equal(expected, UsageChunks.EntrySize(name));
+
+    [Fact]
+    public void Fixed_bytes_of_every_chunk_leave_room_for_fewer_entries()
+    {
+        var names = Enumerable.Range(0, 10).Select(i => $"t{i}").ToList(); // 36 bytes each
+
+        Assert.Equal([10], UsageChunks.Split(names, n => n, 512 + 360).Select(c => c.Count));
+        Assert.Equal([9, 1], UsageChunks.Split(names, n => n, 512 + 360, fixedBytes: 1).Select(c => c.Count));
+        Assert.Equal(names, UsageChunks.Split(names, n => n, 600, fixedBytes: 1).SelectMany(c => c));
+    }
+}
