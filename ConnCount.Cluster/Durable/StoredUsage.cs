@@ -1,4 +1,3 @@
-using System.Text;
 using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 
@@ -154,7 +153,7 @@ public sealed class StoredUsage
 
         var total = topics.Values.Sum();
         var entries = topics.Select(t => (Tenant: false, t.Key, Ms: t.Value)).Concat(tenants.Select(t => (Tenant: true, t.Key, Ms: t.Value)));
-        var nodesBytes = nodes.Sum(n => Encoding.UTF8.GetByteCount(n.Key) + UsageChunks.EntryBytes);
+        var nodesBytes = nodes.Sum(n => UsageChunks.EntrySize(n.Key));
         var chunks = UsageChunks.Split(entries, e => e.Key, maxChunkBytes, nodesBytes);
 
         return [.. chunks.Select((chunk, i) => new UsagePeriodRecord(

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.Json;
 
 namespace ConnCount.Cluster.Durable;
 
@@ -18,9 +18,12 @@ public static class UsageChunks
     /// <summary>The bytes a chunk's JSON may take: half the server's <c>max_payload</c> (1 MB when not known), for room to spare.</summary>
     public static int MaxChunkBytes(long? maxPayload) => (int)Math.Min(maxPayload is > 0 and var max ? max : 1024 * 1024, int.MaxValue) / 2;
 
-    /// <summary>The estimated JSON size of one entry named <paramref name="name"/>.</summary>
-    /// <remarks>Names are JSON-escaped on the wire: every UTF-8 byte counts twice, and a control character six more.</remarks>
-    public static int EntrySize(string name) => EntryBytes + (Encoding.UTF8.GetByteCount(name) * 2) + (name.Count(char.IsControl) * 6);
+    /// <summary>The estimated JSON size of one entry named <paramref name="name"/>: <see cref="EntryBytes"/> and the name as written.</summary>
+    /// <remarks>
+    /// The name is measured JSON-escaped as the contracts' serializer writes it (the default encoder): outside ASCII, and
+    /// for <c>"</c>, <c>&lt;</c>, <c>&amp;</c> and the like, a character takes six bytes (<c>\u00E9</c>), not its UTF-8 bytes.
+    /// </remarks>
+    public static int EntrySize(string name) => EntryBytes + JsonEncodedText.Encode(name).EncodedUtf8Bytes.Length;
 
     /// <summary>
     /// Splits <paramref name="entries"/>, in their order, into chunks of about <paramref name="maxChunkBytes"/> of JSON

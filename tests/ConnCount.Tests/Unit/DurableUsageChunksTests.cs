@@ -16,19 +16,23 @@ public class DurableUsageChunksTests
 
     [Theory]
     [InlineData("", 32)]
-    [InlineData("room", 40)]
-    [InlineData("é", 36)]
-    [InlineData("a\nb", 32 + 6 + 6)]
-    public void An_entry_counts_32_bytes_twice_its_UTF8_name_and_six_more_per_control_character(string name, int expected) =>
+    [InlineData("room", 36)]
+    [InlineData("é", 38)]
+    [InlineData("<&>\"'", 32 + (5 * 6))]
+    [InlineData("日本", 32 + 12)]
+    [InlineData("😀", 32 + 12)]
+    [InlineData("a\nb", 32 + 4)]
+    [InlineData("a\u0001b", 32 + 8)]
+    public void An_entry_counts_32_bytes_and_its_name_as_JSON_writes_it(string name, int expected) =>
         Assert.Equal(expected, UsageChunks.EntrySize(name));
 
     [Fact]
     public void Fixed_bytes_of_every_chunk_leave_room_for_fewer_entries()
     {
-        var names = Enumerable.Range(0, 10).Select(i => $"t{i}").ToList(); // 36 bytes each
+        var names = Enumerable.Range(0, 10).Select(i => $"t{i}").ToList(); // 34 bytes each
 
-        Assert.Equal([10], UsageChunks.Split(names, n => n, 512 + 360).Select(c => c.Count));
-        Assert.Equal([9, 1], UsageChunks.Split(names, n => n, 512 + 360, fixedBytes: 1).Select(c => c.Count));
+        Assert.Equal([10], UsageChunks.Split(names, n => n, 512 + 340).Select(c => c.Count));
+        Assert.Equal([9, 1], UsageChunks.Split(names, n => n, 512 + 340, fixedBytes: 1).Select(c => c.Count));
         Assert.Equal(names, UsageChunks.Split(names, n => n, 600, fixedBytes: 1).SelectMany(c => c));
     }
 }

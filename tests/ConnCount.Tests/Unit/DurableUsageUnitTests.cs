@@ -105,28 +105,28 @@ public class DurableUsageUnitTests
     [Fact]
     public void A_node_record_is_cut_where_the_estimated_json_reaches_the_chunk_size()
     {
-        // 512 bytes per message, and per entry 32 plus twice its UTF-8 name: 50 for "topic-000", 30 to a 2,048-byte chunk.
+        // 512 bytes per message, and per entry 32 plus its JSON-escaped name: 41 for "topic-000", 37 to a 2,048-byte chunk.
         var deltas = new UsageDeltas(Period, 1000);
         deltas.Observe(new UsageSnapshot(400, 0, [.. Enumerable.Range(0, 100).Select(i => new AccountPeriods(new UsageKey(false, $"topic-{i:D3}"), 1, 0))]));
 
         var record = deltas.Next(2048)!;
 
-        Assert.Equal([30, 30, 30, 10], record.Chunks.Select(c => c.Count));
-        Assert.Equal("topic-030", record.Chunks[1][0].Key.Name);
+        Assert.Equal([37, 37, 26], record.Chunks.Select(c => c.Count));
+        Assert.Equal("topic-037", record.Chunks[1][0].Key.Name);
     }
 
     [Fact]
     public void A_closed_period_is_cut_where_the_estimated_json_with_its_nodes_reaches_the_chunk_size()
     {
-        // Every chunk repeats the nodes: 512 + 38 for "node-a", then 50 per topic: 29 to a 2,048-byte chunk.
+        // Every chunk repeats the nodes: 512 + 38 for "node-a", then 41 per topic: 36 to a 2,048-byte chunk.
         var stored = new StoredUsage();
         var topics = Enumerable.Range(0, 200).ToDictionary(i => $"topic-{i:D3}", i => (long)i + 1, StringComparer.Ordinal);
         stored.Apply(new UsageRecord("node-a", Epoch, 1, 0, 1, 1, Epoch.AddSeconds(2), [new UsagePeriodDelta(Epoch, topics, new Dictionary<string, long>())]));
 
         var chunks = stored.Close(new PeriodId(1, Epoch), Epoch.AddSeconds(3), 2048);
 
-        Assert.Equal([29, 29, 29, 29, 29, 29, 26], chunks.Select(c => c.Topics.Count));
-        Assert.All(chunks, c => Assert.Equal(7, c.Chunks));
+        Assert.Equal([36, 36, 36, 36, 36, 20], chunks.Select(c => c.Topics.Count));
+        Assert.All(chunks, c => Assert.Equal(6, c.Chunks));
     }
 
     [Fact]
