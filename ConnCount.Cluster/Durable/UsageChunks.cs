@@ -26,31 +26,49 @@ public static class UsageChunks
     public static int EntrySize(string name) => EntryBytes + JsonEncodedText.Encode(name).EncodedUtf8Bytes.Length;
 
     /// <summary>
+    /// What a period takes in a node record's estimate besides its entries: the object of one
+    /// <see cref="Contracts.UsagePeriodDelta"/>, its start and its two maps.
+    /// </summary>
+    public const int PeriodBytes = 96;
+
+    /// <summary>
     /// Splits <paramref name="entries"/>, in their order, into chunks of about <paramref name="maxChunkBytes"/> of JSON
     /// each; always at least one chunk (empty when there are no entries), and never an empty chunk after the first.
     /// </summary>
     /// <param name="name">The name of an entry (its topic or tenant).</param>
     /// <param name="fixedBytes">What every chunk repeats besides <see cref="OverheadBytes"/>.</param>
-    public static IReadOnlyList<IReadOnlyList<T>> Split<T>(IEnumerable<T> entries, Func<T, string> name, int maxChunkBytes, int fixedBytes = 0)
+    /// <param name="period">
+    /// The period of an entry when a chunk groups its entries per period (entries sorted by it): each period a chunk
+    /// holds adds <see cref="PeriodBytes"/>.
+    /// </param>
+    public static IReadOnlyList<IReadOnlyList<T>> Split<T>(
+        IEnumerable<T> entries, Func<T, string> name, int maxChunkBytes, int fixedBytes = 0, Func<T, long>? period = null)
     {
         var chunks = new List<IReadOnlyList<T>>();
         var current = new List<T>();
         var bytes = OverheadBytes + fixedBytes;
+        long? lastPeriod = null;
         foreach (var entry in entries)
         {
             var size = EntrySize(name(entry));
-            if (current.Count > 0 && bytes + size > maxChunkBytes)
+            var entryPeriod = period?.Invoke(entry);
+            if (current.Count > 0 && bytes + size + Opening(entryPeriod, lastPeriod) > maxChunkBytes)
             {
                 chunks.Add(current);
                 current = [];
                 bytes = OverheadBytes + fixedBytes;
+                lastPeriod = null;
             }
 
             current.Add(entry);
-            bytes += size;
+            bytes += size + Opening(entryPeriod, lastPeriod);
+            lastPeriod = entryPeriod;
         }
 
         chunks.Add(current);
         return chunks;
     }
+
+    /// <summary>The bytes of a period's object when <paramref name="entry"/> opens one in its chunk.</summary>
+    private static int Opening(long? entry, long? last) => entry is not null && entry != last ? PeriodBytes : 0;
 }

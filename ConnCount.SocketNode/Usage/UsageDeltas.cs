@@ -78,7 +78,7 @@ internal sealed class UsageDeltas(long periodMs, int maxBufferedEntries)
         var entries = _open.SelectMany(p => p.Value.Select(e => (Period: p.Key, e.Key, Ms: e.Value)))
             .OrderBy(e => e.Period).ThenBy(e => e.Key.IsTenant).ThenBy(e => e.Key.Name, StringComparer.Ordinal)
             .ToList();
-        Head = new PendingRecord(++_sequence, _openThroughMs, UsageChunks.Split(entries, e => e.Key.Name, maxChunkBytes));
+        Head = new PendingRecord(++_sequence, _openThroughMs, UsageChunks.Split(entries, e => e.Key.Name, maxChunkBytes, period: e => e.Period));
         _open.Clear();
         BufferedEntries = 0;
         _observedSinceFreeze = false;

@@ -51,4 +51,20 @@ public class DurableUsageChunkSizeTests
         Assert.True(chunks.Count > 1);
         Assert.All(chunks, r => Assert.InRange(JsonSerializer.SerializeToUtf8Bytes(r, ClusterJsonContext.Default.UsagePeriodRecord).Length, 1, ChunkBytes));
     }
+
+    [Fact]
+    public void A_node_record_of_many_periods_fits_its_chunk_size()
+    {
+        // An outage with one-second periods: every period is a delta object of its own, with one short topic.
+        var deltas = new UsageDeltas(1000, 100_000);
+        for (var period = 0L; period < 5000; period++)
+        {
+            deltas.Observe(new UsageSnapshot((period * 1000) + 500, period * 1000, [new AccountPeriods(new UsageKey(false, "a"), 500, 1000)]));
+        }
+
+        var messages = deltas.Next(ChunkBytes)!.ToMessages("node-a", Epoch, 1).ToList();
+
+        Assert.True(messages.SelectMany(m => m.Periods).Select(p => p.PeriodStart).Distinct().Count() >= 5000);
+        Assert.All(messages, m => Assert.InRange(JsonSerializer.SerializeToUtf8Bytes(m, ClusterJsonContext.Default.UsageRecord).Length, 1, ChunkBytes));
+    }
 }

@@ -35,4 +35,16 @@ public class DurableUsageChunksTests
         Assert.Equal([9, 1], UsageChunks.Split(names, n => n, 512 + 340, fixedBytes: 1).Select(c => c.Count));
         Assert.Equal(names, UsageChunks.Split(names, n => n, 600, fixedBytes: 1).SelectMany(c => c));
     }
+
+    [Fact]
+    public void Each_period_a_chunk_holds_adds_its_object()
+    {
+        (long Period, string Name)[] entries = [(0, "t0"), (0, "t1"), (1, "t2"), (1, "t3")]; // 34 bytes each
+
+        Assert.Equal([4], UsageChunks.Split(entries, e => e.Name, 512 + 136 + 192, period: e => e.Period).Select(c => c.Count));
+        Assert.Equal([3, 1], UsageChunks.Split(entries, e => e.Name, 512 + 136 + 191, period: e => e.Period).Select(c => c.Count));
+
+        // A period cut between two chunks opens again in the second.
+        Assert.Equal([1, 1, 1, 1], UsageChunks.Split(entries, e => e.Name, 512 + 34 + 96 + 33, period: e => e.Period).Select(c => c.Count));
+    }
 }

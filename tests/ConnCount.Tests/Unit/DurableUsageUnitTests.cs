@@ -105,14 +105,14 @@ public class DurableUsageUnitTests
     [Fact]
     public void A_node_record_is_cut_where_the_estimated_json_reaches_the_chunk_size()
     {
-        // 512 bytes per message, and per entry 32 plus its JSON-escaped name: 41 for "topic-000", 37 to a 2,048-byte chunk.
+        // 512 bytes per message and 96 for its period, and per entry 32 plus its JSON-escaped name: 41 for "topic-000", 35 to a 2,048-byte chunk.
         var deltas = new UsageDeltas(Period, 1000);
         deltas.Observe(new UsageSnapshot(400, 0, [.. Enumerable.Range(0, 100).Select(i => new AccountPeriods(new UsageKey(false, $"topic-{i:D3}"), 1, 0))]));
 
         var record = deltas.Next(2048)!;
 
-        Assert.Equal([37, 37, 26], record.Chunks.Select(c => c.Count));
-        Assert.Equal("topic-037", record.Chunks[1][0].Key.Name);
+        Assert.Equal([35, 35, 30], record.Chunks.Select(c => c.Count));
+        Assert.Equal("topic-035", record.Chunks[1][0].Key.Name);
     }
 
     [Fact]
