@@ -14,13 +14,11 @@ public class DurableUsageChunkSizeTests
     /// <summary>Topic names of 256 characters: a number, then one character again and again.</summary>
     private static List<string> Names(char c, int count) => [.. Enumerable.Range(0, count).Select(i => i.ToString("D4") + new string(c, 252))];
 
+    /// <summary>Plain ASCII, and characters the serializer escapes to two or six bytes.</summary>
+    public static TheoryData<char> Characters => ['a', 'é', '<', '"', '日', '\n'];
+
     [Theory]
-    [InlineData('a')]
-    [InlineData('é')]
-    [InlineData('<')]
-    [InlineData('"')]
-    [InlineData('日')]
-    [InlineData('\n')]
+    [MemberData(nameof(Characters))]
     public void Every_message_of_a_node_record_fits_its_chunk_size_whatever_characters_its_topics_use(char c)
     {
         var deltas = new UsageDeltas(1000, 100_000);
@@ -33,12 +31,7 @@ public class DurableUsageChunkSizeTests
     }
 
     [Theory]
-    [InlineData('a')]
-    [InlineData('é')]
-    [InlineData('<')]
-    [InlineData('"')]
-    [InlineData('日')]
-    [InlineData('\n')]
+    [MemberData(nameof(Characters))]
     public void Every_chunk_of_a_closed_period_fits_the_chunk_size_whatever_characters_its_topics_and_tenants_use(char c)
     {
         var stored = new StoredUsage();

@@ -14,6 +14,15 @@ public class UsagePeriodQueryTests
         return (ok, query, errors);
     }
 
+    /// <summary>The query is refused, naming exactly <paramref name="parameters"/>.</summary>
+    private static void AssertRejected(string[] parameters, string? from = null, string? to = null, string? tenant = null, string? topicPrefix = null)
+    {
+        var (ok, _, errors) = Parse(from, to, tenant, topicPrefix);
+
+        Assert.False(ok);
+        Assert.Equal(parameters, errors.Keys.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void No_values_mean_the_day_before_now_every_tenant_and_every_topic()
     {
@@ -76,19 +85,13 @@ public class UsagePeriodQueryTests
     [Fact]
     public void A_reversed_range_is_an_error_on_from()
     {
-        var (ok, _, errors) = Parse("2026-12-02T00:00:00Z", "2026-12-01T00:00:00Z");
-
-        Assert.False(ok);
-        Assert.Equal(["from"], errors.Keys);
+        AssertRejected(["from"], "2026-12-02T00:00:00Z", "2026-12-01T00:00:00Z");
     }
 
     [Fact]
     public void A_from_after_now_without_to_is_a_reversed_range()
     {
-        var (ok, _, errors) = Parse(from: "2026-12-01T10:30:00.001Z");
-
-        Assert.False(ok);
-        Assert.Equal(["from"], errors.Keys);
+        AssertRejected(["from"], from: "2026-12-01T10:30:00.001Z");
     }
 
     [Fact]
@@ -106,19 +109,13 @@ public class UsagePeriodQueryTests
         Assert.True(Parse("2025-01-01T00:00:00Z", "2026-01-02T00:00:00Z").Ok);
         Assert.Equal(UsagePeriodQuery.MaxRange, TimeSpan.FromDays(366));
 
-        var (ok, _, errors) = Parse("2025-01-01T00:00:00Z", "2026-01-02T00:00:00.001Z");
-
-        Assert.False(ok);
-        Assert.Equal(["to"], errors.Keys);
+        AssertRejected(["to"], "2025-01-01T00:00:00Z", "2026-01-02T00:00:00.001Z");
     }
 
     [Fact]
     public void A_from_more_than_366_days_before_now_without_to_is_too_long()
     {
-        var (ok, _, errors) = Parse(from: "2025-11-01T00:00:00Z");
-
-        Assert.False(ok);
-        Assert.Equal(["to"], errors.Keys);
+        AssertRejected(["to"], from: "2025-11-01T00:00:00Z");
     }
 
     [Theory]
@@ -144,20 +141,14 @@ public class UsagePeriodQueryTests
     [Fact]
     public void Both_unparsable_are_both_named_and_the_range_is_not_checked_on_top()
     {
-        var (ok, _, errors) = Parse("nope", "never");
-
-        Assert.False(ok);
-        Assert.Equal(["from", "to"], errors.Keys.Order(StringComparer.Ordinal));
+        AssertRejected(["from", "to"], "nope", "never");
     }
 
     [Fact]
     public void An_unparsable_to_is_not_also_reported_as_a_reversed_range()
     {
         // to falls back to now internally; a from after now is still only the bad to.
-        var (ok, _, errors) = Parse("2027-01-01T00:00:00Z", "never");
-
-        Assert.False(ok);
-        Assert.Equal(["to"], errors.Keys);
+        AssertRejected(["to"], "2027-01-01T00:00:00Z", "never");
     }
 
     [Fact]
@@ -186,10 +177,7 @@ public class UsagePeriodQueryTests
     [InlineData(257)]
     public void A_tenant_of_no_characters_or_over_256_is_an_error_on_tenant(int length)
     {
-        var (ok, _, errors) = Parse(tenant: new string('t', length));
-
-        Assert.False(ok);
-        Assert.Equal(["tenant"], errors.Keys);
+        AssertRejected(["tenant"], tenant: new string('t', length));
     }
 
     [Fact]
@@ -203,18 +191,12 @@ public class UsagePeriodQueryTests
     [Fact]
     public void A_topic_prefix_over_256_characters_is_an_error_on_topic_prefix()
     {
-        var (ok, _, errors) = Parse(topicPrefix: new string('p', 257));
-
-        Assert.False(ok);
-        Assert.Equal(["topic_prefix"], errors.Keys);
+        AssertRejected(["topic_prefix"], topicPrefix: new string('p', 257));
     }
 
     [Fact]
     public void Every_bad_parameter_is_named_at_once()
     {
-        var (ok, _, errors) = Parse("2026-12-02T00:00:00Z", "2026-12-01T00:00:00Z", "", new string('p', 300));
-
-        Assert.False(ok);
-        Assert.Equal(["from", "tenant", "topic_prefix"], errors.Keys.Order(StringComparer.Ordinal));
+        AssertRejected(["from", "tenant", "topic_prefix"], "2026-12-02T00:00:00Z", "2026-12-01T00:00:00Z", "", new string('p', 300));
     }
 }
