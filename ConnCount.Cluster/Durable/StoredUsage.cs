@@ -1,4 +1,3 @@
-using System.Text;
 using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 
@@ -153,22 +152,9 @@ public sealed class StoredUsage
         }
 
         var total = topics.Values.Sum();
-        var entries = topics.Select(t => (Tenant: false, t.Key, t.Value)).Concat(tenants.Select(t => (Tenant: true, t.Key, t.Value)));
-        var nodesBytes = nodes.Sum(n => Encoding.UTF8.GetByteCount(n.Key) + 32);
-        var chunks = new List<List<(bool Tenant, string Key, long Ms)>> { new() };
-        var bytes = 512 + nodesBytes;
-        foreach (var entry in entries)
-        {
-            var size = 32 + (Encoding.UTF8.GetByteCount(entry.Key) * 2) + (entry.Key.Count(char.IsControl) * 6);
-            if (chunks[^1].Count > 0 && bytes + size > maxChunkBytes)
-            {
-                chunks.Add([]);
-                bytes = 512 + nodesBytes;
-            }
-
-            chunks[^1].Add(entry);
-            bytes += size;
-        }
+        var entries = topics.Select(t => (Tenant: false, t.Key, Ms: t.Value)).Concat(tenants.Select(t => (Tenant: true, t.Key, Ms: t.Value)));
+        var nodesBytes = nodes.Sum(n => UsageChunks.EntrySize(n.Key));
+        var chunks = UsageChunks.Split(entries, e => e.Key, maxChunkBytes, nodesBytes);
 
         return [.. chunks.Select((chunk, i) => new UsagePeriodRecord(
             period.Start,

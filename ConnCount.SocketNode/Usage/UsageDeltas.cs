@@ -1,5 +1,5 @@
-using System.Text;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Durable;
 
 namespace ConnCount.SocketNode.Usage;
 
@@ -78,7 +78,7 @@ internal sealed class UsageDeltas(long periodMs, int maxBufferedEntries)
         var entries = _open.SelectMany(p => p.Value.Select(e => (Period: p.Key, e.Key, Ms: e.Value)))
             .OrderBy(e => e.Period).ThenBy(e => e.Key.IsTenant).ThenBy(e => e.Key.Name, StringComparer.Ordinal)
             .ToList();
-        Head = new PendingRecord(++_sequence, _openThroughMs, Chunk(entries, maxChunkBytes));
+        Head = new PendingRecord(++_sequence, _openThroughMs, UsageChunks.Split(entries, e => e.Key.Name, maxChunkBytes, period: e => e.Period));
         _open.Clear();
         BufferedEntries = 0;
         _observedSinceFreeze = false;
@@ -128,34 +128,6 @@ internal sealed class UsageDeltas(long periodMs, int maxBufferedEntries)
 
         DroppedMs += dropped;
         return dropped;
-    }
-
-    /// <summary>Splits sorted entries into chunks of about <paramref name="maxChunkBytes"/> of JSON each; at least one chunk.</summary>
-    private static IReadOnlyList<IReadOnlyList<(long Period, UsageKey Key, long Ms)>> Chunk(
-        List<(long Period, UsageKey Key, long Ms)> entries, int maxChunkBytes)
-    {
-        const int overheadBytes = 512;
-        const int perEntryBytes = 32;
-        var chunks = new List<IReadOnlyList<(long, UsageKey, long)>>();
-        var current = new List<(long, UsageKey, long)>();
-        var bytes = overheadBytes;
-        foreach (var entry in entries)
-        {
-            // Names are JSON-escaped on the wire: count every character as up to six bytes.
-            var size = perEntryBytes + (Encoding.UTF8.GetByteCount(entry.Key.Name) * 2) + (entry.Key.Name.Count(char.IsControl) * 6);
-            if (current.Count > 0 && bytes + size > maxChunkBytes)
-            {
-                chunks.Add(current);
-                current = [];
-                bytes = overheadBytes;
-            }
-
-            current.Add(entry);
-            bytes += size;
-        }
-
-        chunks.Add(current);
-        return chunks;
     }
 }
 

@@ -169,11 +169,11 @@ public sealed class UsageRecorder : BackgroundService
         // At most the waiting head and then the open record. The head is frozen, so it is written outside the lock.
         for (var i = 0; i < 2; i++)
         {
-            var maxPayload = _nats.ServerInfo?.MaxPayload is > 0 and var max ? (int)Math.Min(max, int.MaxValue) : 1024 * 1024;
+            var maxChunkBytes = UsageChunks.MaxChunkBytes(_nats.ServerInfo?.MaxPayload);
             PendingRecord? record;
             lock (_deltas)
             {
-                record = _deltas.Next(maxPayload / 2);
+                record = _deltas.Next(maxChunkBytes);
             }
 
             if (record is null || !await TryWriteAsync(record, cancellationToken))

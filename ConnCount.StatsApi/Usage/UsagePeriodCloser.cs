@@ -50,7 +50,7 @@ public sealed class UsagePeriodCloser(
 
             var known = directory.Snapshot();
             var now = time.GetUtcNow();
-            var maxChunkBytes = (int)Math.Min(nats.ServerInfo?.MaxPayload is > 0 and var max ? max : 1024 * 1024, int.MaxValue) / 2;
+            var maxChunkBytes = UsageChunks.MaxChunkBytes(nats.ServerInfo?.MaxPayload);
             var ready = feed.WithStored(stored => stored.OpenPeriods
                 .Where(p => stored.CanClose(p, known, now, options.Value.CloseGrace))
                 .OrderBy(p => p.Start)

@@ -17,7 +17,7 @@ public sealed record UsagePeriodQuery(DateTimeOffset From, DateTimeOffset To, st
     {
         errors = [];
         var parsedTo = Instant("to", to, errors) ?? now;
-        var parsedFrom = Instant("from", from, errors) ?? parsedTo - DefaultRange;
+        var parsedFrom = Instant("from", from, errors) ?? DefaultFrom(parsedTo);
         if (errors.Count == 0 && parsedFrom > parsedTo)
         {
             errors["from"] = ["from is after to: the range is reversed."];
@@ -36,6 +36,10 @@ public sealed record UsagePeriodQuery(DateTimeOffset From, DateTimeOffset To, st
         query = new UsagePeriodQuery(parsedFrom, parsedTo, tenant, prefix);
         return errors.Count == 0;
     }
+
+    /// <summary><paramref name="to"/> less <see cref="DefaultRange"/>, or the earliest instant when that is before it.</summary>
+    private static DateTimeOffset DefaultFrom(DateTimeOffset to) =>
+        to.UtcTicks - DateTimeOffset.MinValue.UtcTicks < DefaultRange.Ticks ? DateTimeOffset.MinValue : to - DefaultRange;
 
     private static DateTimeOffset? Instant(string name, string? raw, Dictionary<string, string[]> errors)
     {

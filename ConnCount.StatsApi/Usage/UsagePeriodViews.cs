@@ -24,8 +24,8 @@ public sealed record UsagePeriodList(DateTimeOffset From, DateTimeOffset To, IRe
         var csv = new StringBuilder(CsvHeader).Append("\r\n");
         foreach (var period in Periods)
         {
-            var start = period.PeriodStart.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-            var end = period.PeriodEnd.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+            var start = Instant(period.PeriodStart);
+            var end = Instant(period.PeriodEnd);
             void Row(string kind, string key, long ms) =>
                 csv.Append(start).Append(',').Append(end).Append(',').Append(kind).Append(',').Append(Field(key)).Append(',')
                     .Append(ms.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
@@ -49,6 +49,9 @@ public sealed record UsagePeriodList(DateTimeOffset From, DateTimeOffset To, IRe
 
         return csv.ToString();
     }
+
+    private static string Instant(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static string Field(string value)
     {

@@ -18,6 +18,14 @@ public class DurableUsageUnitTests
     private static Dictionary<long, long> Gains(PendingRecord record) =>
         record.Chunks.SelectMany(c => c).GroupBy(e => e.Period).ToDictionary(g => g.Key, g => g.Sum(e => e.Ms));
 
+    /// <summary>Node a's first incarnation has stored <paramref name="topics"/> in the one-second period at the epoch.</summary>
+    private static StoredUsage StoredWith(Dictionary<string, long> topics)
+    {
+        var stored = new StoredUsage();
+        stored.Apply(new UsageRecord("node-a", Epoch, 1, 0, 1, 1, Epoch.AddSeconds(2), [new UsagePeriodDelta(Epoch, topics, new Dictionary<string, long>())]));
+        return stored;
+    }
+
     [Fact]
     public void Deltas_add_up_to_the_final_figure_of_each_period_across_a_boundary()
     {
@@ -90,9 +98,8 @@ public class DurableUsageUnitTests
     [Fact]
     public void A_closed_period_split_into_chunks_lists_every_topic_once_with_the_same_totals()
     {
-        var stored = new StoredUsage();
         var topics = Enumerable.Range(0, 200).ToDictionary(i => $"topic-{i:D3}", i => (long)i + 1, StringComparer.Ordinal);
-        stored.Apply(new UsageRecord("node-a", Epoch, 1, 0, 1, 1, Epoch.AddSeconds(2), [new UsagePeriodDelta(Epoch, topics, new Dictionary<string, long>())]));
+        var stored = StoredWith(topics);
 
         var chunks = stored.Close(new PeriodId(1, Epoch), Epoch.AddSeconds(3), 2048);
 
@@ -100,5 +107,43 @@ public class DurableUsageUnitTests
         Assert.All(chunks, c => Assert.Equal(topics.Values.Sum(), c.ConnectionMs));
         Assert.Equal(topics.Count, chunks.SelectMany(c => c.Topics.Keys).Distinct().Count());
         Assert.Equal(topics.Values.Sum(), chunks.SelectMany(c => c.Topics.Values).Sum());
+    }
+
+    [Fact]
+    public void A_node_record_is_cut_where_the_estimated_json_reaches_the_chunk_size()
+    {
+        // 512 bytes per message and 96 for its period, and per entry 32 plus its JSON-escaped name: 41 for "topic-000", 35 to a 2,048-byte chunk.
+        var deltas = new UsageDeltas(Period, 1000);
+        deltas.Observe(new UsageSnapshot(400, 0, [.. Enumerable.Range(0, 100).Select(i => new AccountPeriods(new UsageKey(false, $"topic-{i:D3}"), 1, 0))]));
+
+        var record = deltas.Next(2048)!;
+
+        Assert.Equal([35, 35, 30], record.Chunks.Select(c => c.Count));
+        Assert.Equal("topic-035", record.Chunks[1][0].Key.Name);
+    }
+
+    [Fact]
+    public void A_closed_period_is_cut_where_the_estimated_json_with_its_nodes_reaches_the_chunk_size()
+    {
+        // Every chunk repeats the nodes: 512 + 38 for "node-a", then 41 per topic: 36 to a 2,048-byte chunk.
+        var topics = Enumerable.Range(0, 200).ToDictionary(i => $"topic-{i:D3}", i => (long)i + 1, StringComparer.Ordinal);
+        var stored = StoredWith(topics);
+
+        var chunks = stored.Close(new PeriodId(1, Epoch), Epoch.AddSeconds(3), 2048);
+
+        Assert.Equal([36, 36, 36, 36, 36, 20], chunks.Select(c => c.Topics.Count));
+        Assert.All(chunks, c => Assert.Equal(6, c.Chunks));
+    }
+
+    [Fact]
+    public void Nothing_to_store_is_one_empty_chunk_and_an_entry_over_the_chunk_size_goes_alone()
+    {
+        var deltas = new UsageDeltas(Period, 1000);
+        deltas.Observe(new UsageSnapshot(400, 0, []));
+        Assert.Equal([0], deltas.Next(2048)!.Chunks.Select(c => c.Count));
+        Assert.Single(new StoredUsage().Close(new PeriodId(1, Epoch), Epoch.AddSeconds(3), 2048));
+
+        var stored = StoredWith(new Dictionary<string, long> { ["a"] = 1, [new string('x', 2000)] = 2, ["z"] = 3 });
+        Assert.Equal([1, 1, 1], stored.Close(new PeriodId(1, Epoch), Epoch.AddSeconds(3), 2048).Select(c => c.Topics.Count));
     }
 }
