@@ -24,7 +24,7 @@ public sealed record HistoryQuery(DateTimeOffset From, DateTimeOffset To, TimeSp
     {
         errors = [];
         var parsedTo = QueryValues.Instant("to", to, errors) ?? now;
-        var parsedFrom = QueryValues.Instant("from", from, errors) ?? parsedTo - DefaultRange;
+        var parsedFrom = QueryValues.Instant("from", from, errors) ?? QueryValues.Before(parsedTo, DefaultRange);
         var parsedStep = TimeSpan.FromMinutes(1);
         if (!string.IsNullOrEmpty(step) && !Steps.TryGetValue(step, out parsedStep))
         {

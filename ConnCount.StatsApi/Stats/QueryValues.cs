@@ -39,6 +39,10 @@ internal static class QueryValues
         return fallback;
     }
 
+    /// <summary>The ISO 8601 forms an instant is read in: a date, or a date and time with an offset, <c>Z</c> or none (UTC).</summary>
+    private static readonly string[] InstantFormats =
+        ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd"];
+
     /// <summary>An ISO 8601 instant, taken as UTC when it names no offset; null when not given or bad.</summary>
     public static DateTimeOffset? Instant(string name, string? raw, Dictionary<string, string[]> errors)
     {
@@ -47,7 +51,7 @@ internal static class QueryValues
             return null;
         }
 
-        if (DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        if (DateTimeOffset.TryParseExact(raw, InstantFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
         {
             return value;
         }
@@ -55,4 +59,8 @@ internal static class QueryValues
         errors[name] = [$"{name} is an ISO 8601 instant, such as 2026-12-01T00:00:00Z."];
         return null;
     }
+
+    /// <summary><paramref name="range"/> before <paramref name="end"/>, or the earliest instant when that is before it.</summary>
+    public static DateTimeOffset Before(DateTimeOffset end, TimeSpan range) =>
+        end.UtcTicks - DateTimeOffset.MinValue.UtcTicks < range.Ticks ? DateTimeOffset.MinValue : end - range;
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ConnCount.StatsApi.Stats;
 
 namespace ConnCount.StatsApi.Usage;
@@ -16,8 +15,8 @@ public sealed record UsagePeriodQuery(DateTimeOffset From, DateTimeOffset To, st
     public static bool TryParse(string? from, string? to, string? tenant, string? topicPrefix, DateTimeOffset now, out UsagePeriodQuery query, out Dictionary<string, string[]> errors)
     {
         errors = [];
-        var parsedTo = Instant("to", to, errors) ?? now;
-        var parsedFrom = Instant("from", from, errors) ?? DefaultFrom(parsedTo);
+        var parsedTo = QueryValues.Instant("to", to, errors) ?? now;
+        var parsedFrom = QueryValues.Instant("from", from, errors) ?? QueryValues.Before(parsedTo, DefaultRange);
         if (errors.Count == 0 && parsedFrom > parsedTo)
         {
             errors["from"] = ["from is after to: the range is reversed."];
@@ -35,25 +34,5 @@ public sealed record UsagePeriodQuery(DateTimeOffset From, DateTimeOffset To, st
         var prefix = QueryValues.Prefix(topicPrefix, errors, "topic_prefix");
         query = new UsagePeriodQuery(parsedFrom, parsedTo, tenant, prefix);
         return errors.Count == 0;
-    }
-
-    /// <summary><paramref name="to"/> less <see cref="DefaultRange"/>, or the earliest instant when that is before it.</summary>
-    private static DateTimeOffset DefaultFrom(DateTimeOffset to) =>
-        to.UtcTicks - DateTimeOffset.MinValue.UtcTicks < DefaultRange.Ticks ? DateTimeOffset.MinValue : to - DefaultRange;
-
-    private static DateTimeOffset? Instant(string name, string? raw, Dictionary<string, string[]> errors)
-    {
-        if (string.IsNullOrEmpty(raw))
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
-        {
-            return value;
-        }
-
-        errors[name] = [$"{name} is an ISO 8601 instant, such as 2026-12-01T00:00:00Z."];
-        return null;
     }
 }

@@ -94,6 +94,8 @@ public class HistoryUnitTests
     [InlineData("2026-12-04T10:00:00Z", "2026-12-04T10:00:00Z", null, false)]
     [InlineData("2026-12-04T11:00:00Z", "2026-12-04T10:00:00Z", null, false)]
     [InlineData("soon", null, null, false)]
+    [InlineData("12/01/2026", null, null, false)]
+    [InlineData(null, "0001-01-01T00:30:00Z", null, true)]
     [InlineData(null, null, "2m", false)]
     [InlineData("2026-11-20T00:00:00Z", "2026-11-27T00:00:00Z", "1m", true)]
     [InlineData("2026-11-20T00:00:00Z", "2026-11-27T00:01:00Z", "1m", false)]
