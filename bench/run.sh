@@ -11,7 +11,7 @@
 # Options:
 #   --runs N          runs per scenario; the table shows medians (default 3)
 #   --no-build        use the Release builds already there
-#   --only LIST       comma-separated: micro,baseline,node,cluster,ten,churn (default: all)
+#   --only LIST       comma-separated: micro,baseline,node,durable,cluster,ten,churn (default: all)
 #   --out DIR         where results go (default bench/results/<timestamp>; bench/results/latest.md is a copy)
 #   --update-docs     also put the table into docs/benchmarks.md, between its results markers
 #   --churn-events E  events of the churn scenario (default 1000000)
@@ -30,7 +30,7 @@ set -euo pipefail
 
 RUNS=3
 BUILD=1
-ALL="micro,baseline,node,cluster,ten,churn"
+ALL="micro,baseline,node,durable,cluster,ten,churn"
 ONLY=$ALL
 OUT=""
 UPDATE_DOCS=0
@@ -340,7 +340,48 @@ if wants cluster || wants ten || wants churn; then
     if [ ${#hp50[@]} -gt 0 ]; then FIG[${prefix}_http_p50]=$(median "${hp50[@]}"); FIG[${prefix}_http_p99]=$(median "${hp99[@]}"); fi
   }
 
-  if wants cluster; then
+  # Durable usage: the same pairs with JetStream on and durable usage on, then off, alternating runs; the usage
+# records written to the CONNCOUNT_USAGE stream during the "on" runs, per second (from the server's /jsz).
+stream_state() {
+  curl -s "http://127.0.0.1:$1/jsz?streams=true" \
+    | jq -r '[.account_details[]?.stream_detail[]? | select(.name == "CONNCOUNT_USAGE") | .state] | first // {messages: 0, bytes: 0} | "\(.messages) \(.bytes)"'
+}
+if wants durable; then
+  LOADS[durable]=$(load_now)
+  store=$(mktemp -d); nats=$(cc_free_port); mon=$(cc_free_port); cc_start_nats "$nats" "$store" "$mon"; nats_pid=$CC_LAST_PID
+  on=(); off=(); msgs=(); bytes=()
+  for run in $(seq 1 "$RUNS"); do
+    for mode in on off; do
+      port=$(cc_free_port)
+      enabled=true; [ "$mode" = on ] || enabled=false
+      cc_start_node "$NODE" "$nats" "n1" "$port" "ConnCount__Usage__Durable__Enabled=$enabled"; pid=$CC_LAST_PID
+      warm "$port" phoenix
+      read -r m0 b0 <<<"$(stream_state "$mon")"; t0=$(date +%s%N)
+      cc_log "durable run $run: join/leave pairs with durable usage $mode"
+      loadgen "durable-$mode-pairs-$run" pairs --url "ws://127.0.0.1:$port/socket/websocket" "${PAIRS_OPTS[@]}" --source-ips 127.0.17.1
+      # One flush interval more, so the records of the pairs' last seconds are written too.
+      sleep 11
+      read -r m1 b1 <<<"$(stream_state "$mon")"; t1=$(date +%s%N)
+      rate=$(jqf '.rate.per_second' "$OUT/durable-$mode-pairs-$run.json")
+      if [ "$mode" = on ]; then
+        on+=("$rate")
+        msgs+=("$(awk -v a="$m0" -v b="$m1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.3f", (b - a) / ((t1 - t0) / 1e9) }')")
+        bytes+=("$(awk -v a="$b0" -v b="$b1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", (b - a) / ((t1 - t0) / 1e9) }')")
+      else
+        off+=("$rate")
+      fi
+      cc_stop "$pid"
+    done
+  done
+  cc_stop "$nats_pid"; rm -rf "$store"
+  FIG[durable_on_pairs]=$(median "${on[@]}")
+  FIG[durable_off_pairs]=$(median "${off[@]}")
+  FIG[durable_msgs_per_s]=$(median "${msgs[@]}")
+  FIG[durable_bytes_per_s]=$(median "${bytes[@]}")
+  note_cmd "nats-server -js -sd DIR -m MON; node with ConnCount__Usage__Durable__Enabled=true|false, alternating; dotnet $LG pairs --url ws://127.0.0.1:PORT/socket/websocket ${PAIRS_OPTS[*]} --source-ips 127.0.17.1; stream CONNCOUNT_USAGE messages and bytes from MON/jsz?streams=true before and 11 s after"
+fi
+
+if wants cluster; then
     LOADS[cluster]=$(load_now)
     cc_log "3 nodes idle: gather latency"
     gather_series idle3 3
@@ -433,7 +474,7 @@ REPORT="$OUT/results.md"
   echo
   echo "Machine: $MACHINE. Load average (1/5/15 min) at start $LOAD_START, at end $LOAD_END;"
   printf 'per scenario at its start:'
-  for k in micro baseline node cluster cluster_hold ten churn; do [ -n "${LOADS[$k]:-}" ] && printf ' %s %s;' "$k" "${LOADS[$k]}"; done
+  for k in micro baseline node durable cluster cluster_hold ten churn; do [ -n "${LOADS[$k]:-}" ] && printf ' %s %s;' "$k" "${LOADS[$k]}"; done
   echo
   echo
   echo "| what | target | ConnCount | baseline | ratio | verdict |"
@@ -458,6 +499,11 @@ REPORT="$OUT/results.md"
   if wants node; then
     pr=$(ratio "$(g node_pairs)" "$(g baseline_pairs)")
     echo "| join/leave pairs/s on open sockets, one node (baseline: answering) | ≥ 50,000/s and ≥ 0.9 × baseline | $(fmt "$(g node_pairs)") | $(fmt "$(g baseline_pairs)") | $pr | $(verdict ge "$(g node_pairs)" 50000) / $(baseline_verdict ge "$pr" 0.9) |"
+  fi
+  if wants durable; then
+    dr=$(ratio "$(g durable_on_pairs)" "$(g durable_off_pairs)")
+    echo "| join/leave pairs/s, one node, durable usage on (JetStream) vs off, same run | within 5 % (≥ 0.95 ×) | $(fmt "$(g durable_on_pairs)") | off: $(fmt "$(g durable_off_pairs)") | $dr | $(verdict ge "$dr" 0.95) |"
+    echo "| usage records written to JetStream per node while it runs those pairs | bounded, whatever the join rate | $(fmt "$(g durable_msgs_per_s)" 3) messages/s, $(fmt "$(g durable_bytes_per_s)" 0) B/s | | | (reported) |"
   fi
   if wants cluster; then
     echo "| raw NATS gather, 3 nodes idle, p50 / p99 | ≤ 1 / ≤ 5 ms | $(fmt "$(g idle3_nats_p50)" 3) / $(fmt "$(g idle3_nats_p99)" 3) ms | | | $(verdict le "$(g idle3_nats_p50)" 1) / $(verdict le "$(g idle3_nats_p99)" 5) |"

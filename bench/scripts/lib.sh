@@ -57,9 +57,11 @@ cc_spawn() {
   CC_PIDS+=("$CC_LAST_PID")
 }
 
-# cc_start_nats PORT
+# cc_start_nats PORT [STORE_DIR MONITOR_PORT]: with a store, JetStream on (-js -sd) and monitoring (/jsz) on MONITOR_PORT.
 cc_start_nats() {
-  cc_spawn "nats-$1" nats-server -a 127.0.0.1 -p "$1"
+  local extra=()
+  [ -z "${2:-}" ] || extra=(-js -sd "$2" -m "$3")
+  cc_spawn "nats-$1" nats-server -a 127.0.0.1 -p "$1" "${extra[@]}"
   local pid=$CC_LAST_PID deadline=$(( SECONDS + 15 ))
   until ! cc_port_free "$1"; do
     (( SECONDS < deadline )) && kill -0 "$pid" 2>/dev/null || { cc_log "nats-server did not start"; return 1; }
