@@ -312,35 +312,8 @@ if wants node; then
   note_cmd "dotnet $LG pairs --url ws://127.0.0.1:PORT/socket/websocket ${PAIRS_OPTS[*]} --source-ips 127.0.13.1"
 fi
 
-# ---------------------------------------------------------------- 3-node cluster (+ 10 nodes, + churn)
-if wants cluster || wants ten || wants churn; then
-  nats=$(cc_free_port); cc_start_nats "$nats"
-  NODE_PORTS=(); NODE_PIDS=()
-  for i in 1 2 3; do
-    port=$(cc_free_port); cc_start_node "$NODE" "$nats" "n$i" "$port"
-    NODE_PORTS+=("$port"); NODE_PIDS+=("$CC_LAST_PID")
-  done
-  api=$(cc_free_port); cc_start_api "$API" "$nats" "$api"
-  STATS="http://127.0.0.1:$api/api/stats"
-  URLS="ws://127.0.0.1:${NODE_PORTS[0]}/socket/websocket,ws://127.0.0.1:${NODE_PORTS[1]}/socket/websocket,ws://127.0.0.1:${NODE_PORTS[2]}/socket/websocket"
-  for i in 0 1 2; do warm "${NODE_PORTS[$i]}" phoenix; done
-
-  # gather_series PREFIX NODES: N runs of the raw gather and of GET /api/stats; sets *_p50/*_p99 medians.
-  gather_series() {
-    local prefix=$1 nodes=$2 run gp50=() gp99=() hp50=() hp99=()
-    for run in $(seq 1 "$RUNS"); do
-      dotnet "$GB" nats --nats "nats://127.0.0.1:$nats" --nodes "$nodes" --iterations 2000 --warmup 300 --json "$OUT/$prefix-nats-$run.json" >>"$CC_LOGS/$prefix.log" 2>&1 || true
-      gp50+=("$(jqf '.latency.p50_ms' "$OUT/$prefix-nats-$run.json")"); gp99+=("$(jqf '.latency.p99_ms' "$OUT/$prefix-nats-$run.json")")
-      if [ "${3:-http}" = http ]; then
-        dotnet "$GB" http --api-key "$CC_API_KEY" --url "$STATS" --nodes "$nodes" --iterations 2000 --warmup 300 --json "$OUT/$prefix-http-$run.json" >>"$CC_LOGS/$prefix.log" 2>&1 || true
-        hp50+=("$(jqf '.latency.p50_ms' "$OUT/$prefix-http-$run.json")"); hp99+=("$(jqf '.latency.p99_ms' "$OUT/$prefix-http-$run.json")")
-      fi
-    done
-    FIG[${prefix}_nats_p50]=$(median "${gp50[@]}"); FIG[${prefix}_nats_p99]=$(median "${gp99[@]}")
-    if [ ${#hp50[@]} -gt 0 ]; then FIG[${prefix}_http_p50]=$(median "${hp50[@]}"); FIG[${prefix}_http_p99]=$(median "${hp99[@]}"); fi
-  }
-
-  # Durable usage: the same pairs with JetStream on and durable usage on, then off, alternating runs; the usage
+# ---------------------------------------------------------------- durable usage on and off
+# Durable usage: the same pairs with JetStream on and durable usage on, then off, alternating runs; the usage
 # records written to the CONNCOUNT_USAGE stream during the "on" runs, per second (from the server's /jsz).
 stream_state() {
   curl -s "http://127.0.0.1:$1/jsz?streams=true" \
@@ -381,7 +354,35 @@ if wants durable; then
   note_cmd "nats-server -js -sd DIR -m MON; node with ConnCount__Usage__Durable__Enabled=true|false, alternating; dotnet $LG pairs --url ws://127.0.0.1:PORT/socket/websocket ${PAIRS_OPTS[*]} --source-ips 127.0.17.1; stream CONNCOUNT_USAGE messages and bytes from MON/jsz?streams=true before and 11 s after"
 fi
 
-if wants cluster; then
+# ---------------------------------------------------------------- 3-node cluster (+ 10 nodes, + churn)
+if wants cluster || wants ten || wants churn; then
+  nats=$(cc_free_port); cc_start_nats "$nats"
+  NODE_PORTS=(); NODE_PIDS=()
+  for i in 1 2 3; do
+    port=$(cc_free_port); cc_start_node "$NODE" "$nats" "n$i" "$port"
+    NODE_PORTS+=("$port"); NODE_PIDS+=("$CC_LAST_PID")
+  done
+  api=$(cc_free_port); cc_start_api "$API" "$nats" "$api"
+  STATS="http://127.0.0.1:$api/api/stats"
+  URLS="ws://127.0.0.1:${NODE_PORTS[0]}/socket/websocket,ws://127.0.0.1:${NODE_PORTS[1]}/socket/websocket,ws://127.0.0.1:${NODE_PORTS[2]}/socket/websocket"
+  for i in 0 1 2; do warm "${NODE_PORTS[$i]}" phoenix; done
+
+  # gather_series PREFIX NODES: N runs of the raw gather and of GET /api/stats; sets *_p50/*_p99 medians.
+  gather_series() {
+    local prefix=$1 nodes=$2 run gp50=() gp99=() hp50=() hp99=()
+    for run in $(seq 1 "$RUNS"); do
+      dotnet "$GB" nats --nats "nats://127.0.0.1:$nats" --nodes "$nodes" --iterations 2000 --warmup 300 --json "$OUT/$prefix-nats-$run.json" >>"$CC_LOGS/$prefix.log" 2>&1 || true
+      gp50+=("$(jqf '.latency.p50_ms' "$OUT/$prefix-nats-$run.json")"); gp99+=("$(jqf '.latency.p99_ms' "$OUT/$prefix-nats-$run.json")")
+      if [ "${3:-http}" = http ]; then
+        dotnet "$GB" http --api-key "$CC_API_KEY" --url "$STATS" --nodes "$nodes" --iterations 2000 --warmup 300 --json "$OUT/$prefix-http-$run.json" >>"$CC_LOGS/$prefix.log" 2>&1 || true
+        hp50+=("$(jqf '.latency.p50_ms' "$OUT/$prefix-http-$run.json")"); hp99+=("$(jqf '.latency.p99_ms' "$OUT/$prefix-http-$run.json")")
+      fi
+    done
+    FIG[${prefix}_nats_p50]=$(median "${gp50[@]}"); FIG[${prefix}_nats_p99]=$(median "${gp99[@]}")
+    if [ ${#hp50[@]} -gt 0 ]; then FIG[${prefix}_http_p50]=$(median "${hp50[@]}"); FIG[${prefix}_http_p99]=$(median "${hp99[@]}"); fi
+  }
+
+  if wants cluster; then
     LOADS[cluster]=$(load_now)
     cc_log "3 nodes idle: gather latency"
     gather_series idle3 3
