@@ -32,6 +32,8 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     // One protected pattern as an example: ordinary topics stay open, "private:*" needs a join token.
     .WithEnvironment("ConnCount__Auth__ProtectedTopics__0", "private:*")
     .WithEnvironment("ConnCount__Auth__SigningKey", joinSigningKey)
+    // The runnable example of messages: members of "room:*" topics push to each other across the replicas.
+    .WithEnvironment("ConnCount__Messages__Topics__0__Pattern", "room:*")
     .WithDrainCommands(nodeAdminKey)
     // Locally every client comes through Aspire's proxy on loopback; it must not count as one client.
     .WithLocalProxyTrusted()

@@ -12,6 +12,7 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(TopicStats))]
 [JsonSerializable(typeof(NodeSummary))]
 [JsonSerializable(typeof(NodeLimitCounts))]
+[JsonSerializable(typeof(TopicMessage))]
 [JsonSerializable(typeof(UsageReportRequest))]
 [JsonSerializable(typeof(UsageReport))]
 [JsonSerializable(typeof(UsageStats))]

@@ -23,6 +23,8 @@ public sealed class MembershipPipeline(
     WatcherTable watchers,
     ClusterLimitBudget limits,
     PresenceHub presence,
+    Messaging.TopicMessaging messaging,
+    Messaging.TopicFanout fanout,
     UsageLedger clock,
     IEnumerable<IMembershipObserver> observers)
 {
@@ -55,6 +57,13 @@ public sealed class MembershipPipeline(
         return null;
     }
 
+    /// <summary>
+    /// Before a new membership's reply: on a topic that carries messages the socket becomes one of the topic's members
+    /// here, once NATS has the topic's subscription, so every message published after the reply reaches it.
+    /// </summary>
+    internal Task ReadyAsync(string topic, PhoenixConnection connection) =>
+        messaging.RuleFor(topic) is null ? Task.CompletedTask : fanout.AddAsync(topic, connection);
+
     /// <summary>After the join's (or rejoin's) reply went out: a watcher starts receiving pushes under its join ref.</summary>
     internal void Started(string topic, in Membership membership, PhoenixConnection connection)
     {
@@ -81,6 +90,11 @@ public sealed class MembershipPipeline(
             presence.Unsubscribe(topic, connection);
             watchers.Leave(membership.Counted);
             return;
+        }
+
+        if (messaging.Enabled)
+        {
+            fanout.Remove(topic, connection);
         }
 
         // Observers first, the count last: while a membership is counted its entry stays, so every slot an observer

@@ -15,6 +15,7 @@ public sealed class PhoenixProtocol(
     JoinPolicy policy,
     MembershipPipeline memberships,
     ChannelEventHandler events,
+    Messaging.TopicMessaging messaging,
     SessionTracker sessions,
     OpenSockets sockets,
     Microsoft.Extensions.Options.IOptions<SocketNodeOptions> options,
@@ -86,12 +87,29 @@ public sealed class PhoenixProtocol(
                     break;
                 }
 
+                if (!ChannelEventHandler.Answers(frame.Event))
+                {
+                    await PushAsync(connection, frame, cancellationToken);
+                    break;
+                }
+
                 var reply = await events.HandleAsync(frame.Event, connection.ReadAccess, cancellationToken);
                 await (reply.Ok
                     ? SendOkAsync(connection, frame, reply.Response, cancellationToken)
                     : SendErrorAsync(connection, frame, reply.Reason!, cancellationToken));
                 break;
         }
+    }
+
+    /// <summary>A member's push of any other event: an application message when its topic carries them, else unknown.</summary>
+    private async Task PushAsync(PhoenixConnection connection, PhoenixFrame frame, CancellationToken cancellationToken)
+    {
+        var refusal = messaging.RuleFor(frame.Topic) is not { } rule ? ReplyReasons.UnknownEvent
+            : Messaging.TopicMessaging.IsReserved(frame.Event) ? ReplyReasons.ReservedEvent
+            : await messaging.PublishAsync(connection, frame, rule, cancellationToken);
+        await (refusal is null
+            ? SendOkAsync(connection, frame, null, cancellationToken)
+            : SendErrorAsync(connection, frame, refusal, cancellationToken));
     }
 
     private async Task JoinAsync(PhoenixConnection connection, PhoenixFrame frame, CancellationToken cancellationToken)
@@ -124,6 +142,7 @@ public sealed class PhoenixProtocol(
         }
 
         connection.Memberships.Add(frame.Topic, membership);
+        await memberships.ReadyAsync(frame.Topic, connection);
         await SendOkAsync(connection, frame, null, cancellationToken);
         // After the reply: the client drops pushes for a channel whose join it has not seen accepted.
         memberships.Started(frame.Topic, membership, connection);

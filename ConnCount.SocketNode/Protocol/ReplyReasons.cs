@@ -36,8 +36,20 @@ public static class ReplyReasons
     /// <summary>A push or leave on a topic this socket has not joined.</summary>
     public const string UnmatchedTopic = "unmatched topic";
 
-    /// <summary>A push of an event this server does not know.</summary>
+    /// <summary>A push of an event this server does not know: a topic that carries no messages (no <c>ConnCount:Messages</c> rule) knows only the stats events.</summary>
     public const string UnknownEvent = "unknown event";
+
+    /// <summary>A push of an event name the protocol keeps for itself (<c>phx_*</c>, <c>get_*</c>, <c>presence_*</c>, <c>connection_stats</c>).</summary>
+    public const string ReservedEvent = "reserved event";
+
+    /// <summary>A push on a topic whose rule lets only the server publish.</summary>
+    public const string ClientMessagesNotAllowed = "client messages not allowed";
+
+    /// <summary>A push whose payload is larger than its topic's rule allows.</summary>
+    public const string PayloadTooLarge = "payload too large";
+
+    /// <summary>A push over the socket's message rate for the topic's rule.</summary>
+    public const string MessageRateExceeded = "message rate exceeded";
 
     /// <summary>A cluster-wide query that could not be gathered (NATS down).</summary>
     public const string ClusterUnavailable = "cluster unavailable";

@@ -26,6 +26,10 @@ public sealed class ChannelEventHandler(
     StatsVisibility visibility,
     ILogger<ChannelEventHandler> logger)
 {
+    /// <summary>Whether <paramref name="evt"/> is one of the stats events this handler answers.</summary>
+    public static bool Answers(string evt) =>
+        evt is PhoenixEvents.GetConnectionStats or PhoenixEvents.GetMonitoringInfo or PhoenixEvents.GetClusterConnectionStats or PhoenixEvents.GetUsageStats;
+
     /// <param name="evt">The pushed event.</param>
     /// <param name="access">What the asking socket may see; null for a socket that showed no valid token.</param>
     public async ValueTask<ChannelReply> HandleAsync(string evt, SocketReadAccess? access, CancellationToken cancellationToken)

@@ -32,6 +32,9 @@ public abstract class PhoenixConnection
     /// <summary>The socket's join-rate bucket.</summary>
     internal JoinRateBucket JoinRate;
 
+    /// <summary>What the socket's own messages need (its id, its rate); made when it first pushes one.</summary>
+    internal Messaging.SenderState? Sender;
+
     /// <summary>The socket's <c>authToken</c>, checked once, on the first join.</summary>
     internal string? SocketToken { get; }
 

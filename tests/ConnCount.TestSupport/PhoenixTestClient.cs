@@ -159,6 +159,10 @@ public sealed class PhoenixTestClient : IAsyncDisposable
     public Task<PhoenixReply> PushAsync(string topic, string evt, CancellationToken cancellationToken = default) =>
         RequestAsync(JoinRefOf(topic), NextRef(), topic, evt, new { }, cancellationToken);
 
+    /// <summary>Pushes <paramref name="evt"/> with <paramref name="payload"/> on <paramref name="topic"/> and waits for its reply.</summary>
+    public Task<PhoenixReply> PushAsync(string topic, string evt, object payload, CancellationToken cancellationToken = default) =>
+        RequestAsync(JoinRefOf(topic), NextRef(), topic, evt, payload, cancellationToken);
+
     /// <summary>Sends the socket-level heartbeat the phoenix client sends every 30 seconds.</summary>
     public Task<PhoenixReply> HeartbeatAsync(CancellationToken cancellationToken = default) =>
         RequestAsync(null, NextRef(), "phoenix", "heartbeat", new { }, cancellationToken);

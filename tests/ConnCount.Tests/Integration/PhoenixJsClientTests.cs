@@ -53,13 +53,60 @@ public partial class PhoenixJsClientTests
         Assert.Contains("Nodes: 2", output);
     }
 
+    [Fact]
+    public async Task Official_phoenix_client_messages_cross_nodes_and_skip_the_sender()
+    {
+        await using var cluster = await TestCluster.StartAsync(new() { ["ConnCount__Messages__Topics__0__Pattern"] = "room:*" });
+        var urls = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            urls.Add(PhoenixTestClient.WebSocketUri(await cluster.StartNodeAsync($"node-{i}")) + "socket");
+        }
+
+        var output = await NodeJs.RunAsync(
+            "phoenix-messages.mjs",
+            ["room:js-chat", .. urls, urls[2]],
+            o => o.Contains("DONE") || o.Contains("FAIL"),
+            TimeSpan.FromSeconds(30));
+
+        Assert.Contains("JOINED 4", output);
+        Assert.Contains("SENT", output);
+        for (var i = 1; i < 4; i++)
+        {
+            Assert.Contains($"RECEIVED {i} socket 0: hello, 🙂", output);
+        }
+
+        Assert.DoesNotContain("RECEIVED 0", output);
+        Assert.DoesNotContain("FAIL", output);
+    }
+
+    [Fact]
+    public async Task Readme_chat_example_carries_alice_to_bob()
+    {
+        await using var cluster = await TestCluster.StartAsync(new() { ["ConnCount__Messages__Topics__0__Pattern"] = "room:*" });
+        var node = await cluster.StartNodeAsync("node-1");
+
+        var example = ReadmeBlock("bob heard");
+        Assert.Contains(ReadmeUrl, example);
+        var script = Path.Combine(NodeJs.Folder, "readme-chat.generated.mjs");
+        await File.WriteAllTextAsync(script, example.Replace(ReadmeUrl, PhoenixTestClient.WebSocketUri(node) + "socket", StringComparison.Ordinal));
+
+        var (output, exitCode) = await NodeJs.RunToExitAsync(script, TimeSpan.FromSeconds(30));
+        Assert.True(exitCode == 0, $"exit code {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none: still running"}:\n{output}");
+        Assert.Contains("alice sent it", output);
+        Assert.Contains("bob heard alice: hello", output);
+    }
+
     /// <summary>The README's JavaScript block that calls both stats events.</summary>
-    private static string ReadmeExample()
+    private static string ReadmeExample() => ReadmeBlock("get_cluster_connection_stats");
+
+    /// <summary>The README's one JavaScript block that contains <paramref name="text"/>.</summary>
+    private static string ReadmeBlock(string text)
     {
         var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
         return JavaScriptBlock().Matches(readme)
             .Select(m => m.Groups["code"].Value)
-            .Single(code => code.Contains("get_cluster_connection_stats", StringComparison.Ordinal));
+            .Single(code => code.Contains(text, StringComparison.Ordinal));
     }
 
     [GeneratedRegex("```javascript\\n(?<code>.*?)```", RegexOptions.Singleline)]

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ConnCount.SocketNode.Messaging;
+
+/// <summary>Which topics carry application messages, and how. Section <c>ConnCount:Messages</c>.</summary>
+public sealed class MessagingOptions
+{
+    public const string SectionName = "ConnCount:Messages";
+
+    /// <summary>The first rule whose pattern matches a topic applies to it; a topic no rule matches carries no messages.</summary>
+    public List<MessageTopicRule> Topics { get; set; } = [];
+}
+
+/// <summary>How the topics matching <see cref="Pattern"/> (exact, or a prefix ending in <c>*</c>) carry messages.</summary>
+public sealed class MessageTopicRule
+{
+    public string Pattern { get; set; } = "";
+
+    /// <summary>Whether members may push messages; when false only the server publishes on these topics.</summary>
+    public bool ClientPublish { get; set; } = true;
+
+    /// <summary>Whether the sending socket receives its own message too.</summary>
+    public bool EchoToSender { get; set; }
+
+    /// <summary>The largest payload a member may push, in bytes of JSON.</summary>
+    [Range(2, 1024 * 1024)]
+    public int MaxPayloadBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Messages one socket may push per second on these topics, with a burst of the same size.</summary>
+    [Range(1, 100_000)]
+    public int MessagesPerSecondPerSocket { get; set; } = 20;
+}
+
+/// <summary>A socket that pushes messages: its id among the sockets of this node process (its own messages are not echoed to it) and its rate.</summary>
+internal sealed class SenderState
+{
+    private static long s_lastId;
+
+    public long Id { get; } = Interlocked.Increment(ref s_lastId);
+
+    public Protection.JoinRateBucket Rate;
+}
