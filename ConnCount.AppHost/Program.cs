@@ -26,6 +26,9 @@ var statsApiAdminKey = builder.AddParameter("statsapi-admin-key", new GeneratePa
 // JetStream is on and keeps the usage records in .data/nats/ (ConnCount:Nats:DataPath), or a volume in a container.
 var nats = builder.AddNats("nats");
 
+// The one message rule of the runnable example, given to the nodes and the StatsApi alike.
+const string MessageTopicsVariable = "ConnCount__Messages__Topics__0__Pattern";
+
 var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     .WithNats(nats)
     .WithReplicas(3)
@@ -33,7 +36,7 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     .WithEnvironment("ConnCount__Auth__ProtectedTopics__0", "private:*")
     .WithEnvironment("ConnCount__Auth__SigningKey", joinSigningKey)
     // The runnable example of messages: members of "room:*" topics push to each other across the replicas.
-    .WithEnvironment("ConnCount__Messages__Topics__0__Pattern", "room:*")
+    .WithEnvironment(MessageTopicsVariable, "room:*")
     .WithDrainCommands(nodeAdminKey)
     // Locally every client comes through Aspire's proxy on loopback; it must not count as one client.
     .WithLocalProxyTrusted()
@@ -53,6 +56,8 @@ builder.AddProject<Projects.ConnCount_StatsApi>("statsapi")
     .WithNats(nats)
     .WithEnvironment("ConnCount__Api__Key", statsApiKey)
     .WithEnvironment("ConnCount__Api__AdminKey", statsApiAdminKey)
+    // Server publish (POST /api/topics/{topic}/messages, with the admin key) knows the nodes' message rules.
+    .WithEnvironment(MessageTopicsVariable, "room:*")
     .WithLocalHttpPort(4080)
     .WithHttpHealthCheck("/health")
     .StopsBeforeNats();

@@ -1,4 +1,5 @@
 using ConnCount.Cluster.Gathering;
+using ConnCount.Cluster.Messaging;
 using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Protection;
@@ -38,13 +39,7 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SocketNodeMetrics.MeterName, ClusterMetrics.MeterName));
         builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<SocketNodeMetrics>());
         builder.Services.AddSingleton<PresenceHub>();
-        builder.Services.AddOptions<Messaging.MessagingOptions>()
-            .Bind(builder.Configuration.GetSection(Messaging.MessagingOptions.SectionName))
-            .Validate(o => o.Topics.All(r => r.Pattern.Length > 0 && !r.Pattern.StartsWith(PresenceHub.Prefix, StringComparison.Ordinal)),
-                "Every ConnCount:Messages:Topics rule needs a Pattern, and stats:* topics carry no messages.")
-            .Validate(o => o.Topics.All(r => r.MaxPayloadBytes is >= 2 and <= 1024 * 1024 && r.MessagesPerSecondPerSocket is >= 1 and <= 100_000),
-                "ConnCount:Messages:Topics rules need MaxPayloadBytes from 2 to 1,048,576 and MessagesPerSecondPerSocket from 1 to 100,000.")
-            .ValidateOnStart();
+        builder.Services.AddTopicMessageRules(builder.Configuration);
         builder.Services.AddSingleton<Messaging.TopicMessaging>();
         builder.Services.AddSingleton<Messaging.TopicFanout>();
         builder.Services.AddOptions<Spikes.SpikeOptions>().Bind(builder.Configuration.GetSection(Spikes.SpikeOptions.SectionName))

@@ -2,6 +2,7 @@ using ConnCount.ServiceDefaults.Nats;
 using ConnCount.StatsApi;
 using ConnCount.StatsApi.Admin;
 using ConnCount.StatsApi.Live;
+using ConnCount.StatsApi.Messages;
 using ConnCount.StatsApi.Stats;
 using Scalar.AspNetCore;
 
@@ -25,6 +26,7 @@ app.MapScalarApiReference(o => o.WithTitle("ConnCount Stats API"));
 app.MapDefaultEndpoints();
 app.MapStatsApi();
 app.MapAdminApi();
+app.MapMessagesApi();
 
 app.Run();
 

@@ -1,7 +1,9 @@
 using ConnCount.Cluster.Contracts;
 using ConnCount.Cluster.Gathering;
+using ConnCount.Cluster.Messaging;
 using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.History;
+using ConnCount.StatsApi.Messages;
 using ConnCount.StatsApi.Scaling;
 using ConnCount.StatsApi.Stats;
 using ConnCount.StatsApi.Thresholds;
@@ -23,6 +25,8 @@ public static class StatsApiServiceCollectionExtensions
         builder.Services.AddHostedService<UsagePeriodCloser>();
         // The cluster's figures sampled every minute, kept in JetStream for GET /api/stats/history and the live page.
         builder.Services.AddHistory(builder.Configuration);
+        // Server publish: the same message rules the nodes deliver by.
+        builder.Services.AddTopicMessageRules(builder.Configuration);
         // The gathers' instruments and the threshold crossings.
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ClusterMetrics.MeterName));
         builder.Services.AddThresholds(builder.Configuration);
@@ -39,6 +43,7 @@ public static class StatsApiServiceCollectionExtensions
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ClusterJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, StatsApiJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(2, HistoryJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(3, MessagesJsonContext.Default);
         });
         return builder;
     }

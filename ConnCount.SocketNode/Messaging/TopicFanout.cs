@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Messaging;
 using ConnCount.SocketNode.Node;
 using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
@@ -101,7 +102,8 @@ public sealed class TopicFanout(INatsConnection nats, NodeIdentity identity, ILo
         {
             await foreach (var msg in subscription.Msgs.ReadAllAsync(_stopping.Token))
             {
-                if (msg.Data is { } message && message.Topic == members.Topic && message.Payload.ValueKind == JsonValueKind.Object)
+                if (msg.Data is { } message && message.Topic == members.Topic && message.Payload.ValueKind == JsonValueKind.Object
+                    && message.Event.Length > 0 && !TopicMessageRules.IsReserved(message.Event))
                 {
                     Deliver(members, message);
                 }

@@ -1,55 +1,25 @@
 using System.Buffers;
 using System.Text.Json;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Messaging;
 using ConnCount.SocketNode.Node;
-using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
-using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
 namespace ConnCount.SocketNode.Messaging;
 
 /// <summary>
-/// Application messages on topics: which rule applies to a topic (<see cref="MessagingOptions"/>), which event names
-/// are the protocol's own, and a member's push, checked and handed to NATS for every member on every node
+/// Application messages on topics: the rule that applies to a topic (<see cref="TopicMessageRules"/>) and a member's push, checked and handed to NATS for every member on every node
 /// (<see cref="TopicFanout"/> delivers them).
 /// </summary>
-public sealed class TopicMessaging(IOptions<MessagingOptions> options, INatsConnection nats, NodeIdentity identity, ILogger<TopicMessaging> logger)
+public sealed class TopicMessaging(TopicMessageRules rules, INatsConnection nats, NodeIdentity identity, ILogger<TopicMessaging> logger)
 {
-    private readonly MessageTopicRule[] _rules = [.. options.Value.Topics];
-
     /// <summary>Whether any topic carries messages.</summary>
-    public bool Enabled => _rules.Length > 0;
+    public bool Enabled => rules.Enabled;
 
-    /// <summary>The rule for <paramref name="topic"/>, or null when it carries no messages (never for a <c>stats:*</c> topic).</summary>
-    public MessageTopicRule? RuleFor(string topic)
-    {
-        if (_rules.Length == 0 || PresenceHub.IsPresenceTopic(topic))
-        {
-            return null;
-        }
-
-        foreach (var rule in _rules)
-        {
-            if (TopicPattern.Matches(rule.Pattern, topic))
-            {
-                return rule;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Event names a client may not send as a message: the protocol's (<c>phx_*</c>), the stats events and pushes
-    /// (<c>get_*</c>, <c>connection_stats</c>) and Presence's (<c>presence_*</c>).
-    /// </summary>
-    public static bool IsReserved(string evt) =>
-        evt.StartsWith("phx_", StringComparison.Ordinal)
-        || evt.StartsWith("get_", StringComparison.Ordinal)
-        || evt.StartsWith("presence_", StringComparison.Ordinal)
-        || evt is PhoenixEvents.ConnectionStats or PhoenixEvents.Heartbeat;
+    /// <summary>The rule for <paramref name="topic"/>, or null when it carries no messages.</summary>
+    public MessageTopicRule? RuleFor(string topic) => rules.RuleFor(topic);
 
     /// <summary>
     /// A member's push of an application event: checked against <paramref name="rule"/> and the socket's rate, then

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
 using Microsoft.Extensions.Options;

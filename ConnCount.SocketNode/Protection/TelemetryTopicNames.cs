@@ -1,3 +1,4 @@
+using ConnCount.Cluster.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace ConnCount.SocketNode.Protection;

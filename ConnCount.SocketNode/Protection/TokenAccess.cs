@@ -1,3 +1,5 @@
+using ConnCount.Cluster.Contracts;
+
 namespace ConnCount.SocketNode.Protection;
 
 /// <summary>

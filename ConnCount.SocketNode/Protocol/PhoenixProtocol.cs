@@ -105,7 +105,7 @@ public sealed class PhoenixProtocol(
     private async Task PushAsync(PhoenixConnection connection, PhoenixFrame frame, CancellationToken cancellationToken)
     {
         var refusal = messaging.RuleFor(frame.Topic) is not { } rule ? ReplyReasons.UnknownEvent
-            : Messaging.TopicMessaging.IsReserved(frame.Event) ? ReplyReasons.ReservedEvent
+            : ConnCount.Cluster.Messaging.TopicMessageRules.IsReserved(frame.Event) ? ReplyReasons.ReservedEvent
             : await messaging.PublishAsync(connection, frame, rule, cancellationToken);
         await (refusal is null
             ? SendOkAsync(connection, frame, null, cancellationToken)

@@ -24,7 +24,10 @@ public static class ApiKeyAuthenticationExtensions
                 .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyDefaults.ReadScope))
             .AddPolicy(ApiKeyDefaults.AdminPolicy, policy => policy
                 .AddAuthenticationSchemes(ApiKeyDefaults.Scheme)
-                .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyDefaults.AdminScope));
+                .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyDefaults.AdminScope))
+            .AddPolicy(ApiKeyDefaults.PublishPolicy, policy => policy
+                .AddAuthenticationSchemes(ApiKeyDefaults.Scheme)
+                .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyDefaults.PublishScope));
         return builder;
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -34,7 +35,12 @@ public sealed class ApiKeyAuthenticationHandler(
         var presented = PresentedKey();
         if (presented is not null && keys.MatchesAdmin(presented))
         {
-            return Task.FromResult(Success("admin-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.AdminScope));
+            return Task.FromResult(Success("admin-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.AdminScope, ApiKeyDefaults.PublishScope));
+        }
+
+        if (presented is not null && keys.MatchesPublish(presented))
+        {
+            return Task.FromResult(Success("publish-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.PublishScope));
         }
 
         if (keys.IsOpen)
@@ -58,7 +64,7 @@ public sealed class ApiKeyAuthenticationHandler(
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
-            ProblemDetails = keys.AdminCount == 0
+            ProblemDetails = RequiresPublish() ? PublishForbidden() : keys.AdminCount == 0
                 ? new ProblemDetails
                 {
                     Status = StatusCodes.Status403Forbidden,
@@ -74,6 +80,24 @@ public sealed class ApiKeyAuthenticationHandler(
                 },
         });
     }
+
+    private bool RequiresPublish() =>
+        Context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == ApiKeyDefaults.PublishPolicy) == true;
+
+    private ProblemDetails PublishForbidden() => keys.PublishCount == 0
+        ? new ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Server publish disabled",
+            Detail = "No publish or admin key is configured: set ConnCount:Api:PublishKey (or ConnCount:Api:AdminKey) and send it in the "
+                + $"{ApiKeyDefaults.HeaderName} header or as 'Authorization: Bearer <key>'.",
+        }
+        : new ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Publish key required",
+            Detail = $"This key may read the stats only; send a publish key (ConnCount:Api:PublishKey) or an admin key in the {ApiKeyDefaults.HeaderName} header.",
+        };
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

@@ -12,6 +12,9 @@ public static class ApiKeyDefaults
     /// <summary>The authorization policy the admin endpoints require: the <see cref="AdminScope"/>.</summary>
     public const string AdminPolicy = "admin";
 
+    /// <summary>The authorization policy server publish requires: the <see cref="PublishScope"/>.</summary>
+    public const string PublishPolicy = "publish";
+
     /// <summary>The claim that carries what a key may do; one claim per scope.</summary>
     public const string ScopeClaim = "scope";
 
@@ -20,6 +23,9 @@ public static class ApiKeyDefaults
 
     /// <summary>Drain and resume nodes: admin keys only.</summary>
     public const string AdminScope = "admin";
+
+    /// <summary>Publish messages to topics (<c>POST /api/topics/{topic}/messages</c>): publish keys and admin keys.</summary>
+    public const string PublishScope = "publish";
 
     /// <summary>The header that carries the key; <c>Authorization: Bearer &lt;key&gt;</c> works too.</summary>
     public const string HeaderName = "X-Api-Key";

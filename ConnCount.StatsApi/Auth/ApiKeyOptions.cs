@@ -1,6 +1,6 @@
 namespace ConnCount.StatsApi.Auth;
 
-/// <summary>The keys that may read the stats, and the keys that may also drain nodes. Section <c>ConnCount:Api</c>.</summary>
+/// <summary>The keys that may read the stats, the keys that may also publish messages, and the keys that may also drain nodes. Section <c>ConnCount:Api</c>.</summary>
 public sealed class ApiKeyOptions
 {
     /// <summary>The configuration section these options bind to.</summary>
@@ -21,6 +21,18 @@ public sealed class ApiKeyOptions
 
     /// <summary>More admin keys, for rotation (<c>ConnCount__Api__AdminKeys__0</c>, ...).</summary>
     public List<string> AdminKeys { get; set; } = [];
+
+    /// <summary>
+    /// One publish key: the <c>publish</c> scope (send messages to topics) and the <c>read</c> scope, for a backend that
+    /// publishes but must not drain nodes. Admin keys publish too.
+    /// </summary>
+    public string? PublishKey { get; set; }
+
+    /// <summary>More publish keys, for rotation (<c>ConnCount__Api__PublishKeys__0</c>, ...).</summary>
+    public List<string> PublishKeys { get; set; } = [];
+
+    /// <summary>Every non-blank publish key, from <see cref="PublishKey"/> and <see cref="PublishKeys"/>.</summary>
+    public IEnumerable<string> AllPublishKeys() => NonBlank(PublishKeys.Append(PublishKey));
 
     /// <summary>Every non-blank read key, from <see cref="Key"/> and <see cref="Keys"/>.</summary>
     public IEnumerable<string> AllKeys() => NonBlank(Keys.Append(Key));

@@ -12,6 +12,7 @@ public sealed class ApiKeyStore(IOptions<ApiKeyOptions> options)
 {
     private readonly byte[][] _readHashes = [.. options.Value.AllKeys().Select(Hash)];
     private readonly byte[][] _adminHashes = [.. options.Value.AllAdminKeys().Select(Hash)];
+    private readonly byte[][] _publishHashes = [.. options.Value.AllPublishKeys().Select(Hash)];
 
     /// <summary>No read key is configured: the stats are open (allowed in Development only).</summary>
     public bool IsOpen => _readHashes.Length == 0;
@@ -22,6 +23,9 @@ public sealed class ApiKeyStore(IOptions<ApiKeyOptions> options)
     /// <summary>How many admin keys are configured; none disables the admin endpoints.</summary>
     public int AdminCount => _adminHashes.Length;
 
+    /// <summary>How many keys may publish (publish keys and admin keys); none disables server publish.</summary>
+    public int PublishCount => _publishHashes.Length + _adminHashes.Length;
+
     /// <summary>Whether some key is configured both as a read key and as an admin key.</summary>
     public bool AnyKeyInBothLists => _readHashes.Any(r => _adminHashes.Any(a => CryptographicOperations.FixedTimeEquals(r, a)));
 
@@ -30,6 +34,9 @@ public sealed class ApiKeyStore(IOptions<ApiKeyOptions> options)
 
     /// <summary>Whether <paramref name="presented"/> is one of the configured admin keys.</summary>
     public bool MatchesAdmin(string presented) => MatchesAny(Hash(presented), _adminHashes);
+
+    /// <summary>Whether <paramref name="presented"/> is one of the configured publish keys.</summary>
+    public bool MatchesPublish(string presented) => MatchesAny(Hash(presented), _publishHashes);
 
     private static bool MatchesAny(byte[] hash, byte[][] known)
     {

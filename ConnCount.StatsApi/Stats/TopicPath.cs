@@ -37,6 +37,22 @@ public static class TopicPath
         return Uri.UnescapeDataString(path[(start + 1)..]);
     }
 
+    /// <summary>
+    /// One segment of the raw path, counted from its end (1: the last), percent-decoded once: the topic of a route
+    /// such as <c>/api/topics/{topic}/messages</c>, where Kestrel would leave <c>%2F</c> encoded. Falls back to the
+    /// route value when the raw target is not at hand or has fewer segments.
+    /// </summary>
+    public static string SegmentFromEnd(string routeValue, string? rawTarget, int fromEnd)
+    {
+        if (RawPath(rawTarget) is not { } path)
+        {
+            return routeValue;
+        }
+
+        var segments = path.Split('/');
+        return segments.Length > fromEnd ? Uri.UnescapeDataString(segments[^fromEnd]) : routeValue;
+    }
+
     /// <summary>The path part of a request target (origin form or absolute form); null for <c>*</c> or an authority.</summary>
     public static string? RawPath(string? rawTarget)
     {

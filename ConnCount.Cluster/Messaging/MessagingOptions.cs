@@ -1,8 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace ConnCount.SocketNode.Messaging;
+namespace ConnCount.Cluster.Messaging;
 
-/// <summary>Which topics carry application messages, and how. Section <c>ConnCount:Messages</c>.</summary>
+/// <summary>
+/// Which topics carry application messages, and how. Section <c>ConnCount:Messages</c>; the socket nodes and the
+/// StatsApi (which publishes for the server) read the same rules.
+/// </summary>
 public sealed class MessagingOptions
 {
     public const string SectionName = "ConnCount:Messages";
@@ -29,14 +32,4 @@ public sealed class MessageTopicRule
     /// <summary>Messages one socket may push per second on these topics, with a burst of the same size.</summary>
     [Range(1, 100_000)]
     public int MessagesPerSecondPerSocket { get; set; } = 20;
-}
-
-/// <summary>A socket that pushes messages: its id among the sockets of this node process (its own messages are not echoed to it) and its rate.</summary>
-internal sealed class SenderState
-{
-    private static long s_lastId;
-
-    public long Id { get; } = Interlocked.Increment(ref s_lastId);
-
-    public Protection.JoinRateBucket Rate;
 }

@@ -1,4 +1,4 @@
-namespace ConnCount.SocketNode.Protection;
+namespace ConnCount.Cluster.Contracts;
 
 /// <summary>Matches topics against configured patterns: an exact name, or a prefix followed by <c>*</c>.</summary>
 public static class TopicPattern
