@@ -9,12 +9,15 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace ConnCount.SocketNode.Protection;
 
-/// <summary>Who a join belongs to, from its token: the tenant and its plan (both optional for open topics).</summary>
-public readonly record struct JoinGrant(string? Tenant, string? Plan);
+/// <summary>
+/// Who a join belongs to, from its token: the tenant and its plan (both optional for open topics), and whether the
+/// token withheld publishing (<c>"publish": false</c>): such a member receives messages but may not push them.
+/// </summary>
+public readonly record struct JoinGrant(string? Tenant, string? Plan, bool ReadOnly = false);
 
 /// <summary>
 /// Checks join tokens: HMAC-SHA256 JWTs whose <c>topics</c> claim lists the topics (or <c>prefix*</c>
-/// patterns) the holder may join, with optional <c>tenant</c>, <c>plan</c> and <c>stats</c> claims. A protected
+/// patterns) the holder may join, with optional <c>tenant</c>, <c>plan</c>, <c>stats</c> and <c>publish</c> claims. A protected
 /// topic needs a valid token; an open topic takes a token only to attribute the join to a tenant.
 /// </summary>
 /// <remarks>
@@ -128,7 +131,8 @@ public sealed class JoinAuthorizer
             ClaimTrue(result.Claims, "stats"),
             ClaimString(result.Claims, "tenant"),
             ClaimString(result.Claims, "plan"),
-            result.SecurityToken.ValidTo + _options.ClockSkew);
+            result.SecurityToken.ValidTo + _options.ClockSkew,
+            Publish: !ClaimFalse(result.Claims, "publish"));
     }
 
     /// <summary>
@@ -143,7 +147,7 @@ public sealed class JoinAuthorizer
             return null;
         }
 
-        return token is null ? new JoinGrant(null, null) : new JoinGrant(token.Tenant, token.Plan);
+        return token is null ? new JoinGrant(null, null) : new JoinGrant(token.Tenant, token.Plan, ReadOnly: !token.Publish);
     }
 
     private static IReadOnlyList<string> ClaimStrings(IDictionary<string, object> claims, string name)
@@ -169,6 +173,15 @@ public sealed class JoinAuthorizer
             bool b => b,
             string s => string.Equals(s, "true", StringComparison.OrdinalIgnoreCase),
             JsonElement { ValueKind: JsonValueKind.True } => true,
+            _ => false,
+        };
+
+    private static bool ClaimFalse(IDictionary<string, object> claims, string name) =>
+        claims.TryGetValue(name, out var value) && value switch
+        {
+            bool b => !b,
+            string s => string.Equals(s, "false", StringComparison.OrdinalIgnoreCase),
+            JsonElement { ValueKind: JsonValueKind.False } => true,
             _ => false,
         };
 

@@ -11,7 +11,8 @@ namespace ConnCount.SocketNode.Protection;
 /// <param name="Tenant">Who joins made with it are billed to.</param>
 /// <param name="Plan">The tenant's plan.</param>
 /// <param name="ExpiresUtc">The token's expiry plus the configured clock skew.</param>
-public sealed record TokenAccess(IReadOnlyList<string> Topics, bool Stats, string? Tenant, string? Plan, DateTime ExpiresUtc)
+/// <param name="Publish">Joins made with it may push messages; <c>"publish": false</c> withholds that.</param>
+public sealed record TokenAccess(IReadOnlyList<string> Topics, bool Stats, string? Tenant, string? Plan, DateTime ExpiresUtc, bool Publish = true)
 {
     public bool IsValidAt(DateTime utcNow) => utcNow < ExpiresUtc;
 

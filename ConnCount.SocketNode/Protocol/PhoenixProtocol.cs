@@ -106,6 +106,7 @@ public sealed class PhoenixProtocol(
     {
         var refusal = messaging.RuleFor(frame.Topic) is not { } rule ? ReplyReasons.UnknownEvent
             : ConnCount.Cluster.Messaging.TopicMessageRules.IsReserved(frame.Event) ? ReplyReasons.ReservedEvent
+            : connection.Memberships.TryGet(frame.Topic, out var membership) && membership.Grant.ReadOnly ? ReplyReasons.PublishNotAllowed
             : await messaging.PublishAsync(connection, frame, rule, cancellationToken);
         await (refusal is null
             ? SendOkAsync(connection, frame, null, cancellationToken)

@@ -45,6 +45,9 @@ public static class ReplyReasons
     /// <summary>A push on a topic whose rule lets only the server publish.</summary>
     public const string ClientMessagesNotAllowed = "client messages not allowed";
 
+    /// <summary>A push by a member whose join token withheld publishing (<c>"publish": false</c>).</summary>
+    public const string PublishNotAllowed = "publishing not allowed by the join token";
+
     /// <summary>A push whose payload is larger than its topic's rule allows.</summary>
     public const string PayloadTooLarge = "payload too large";
 

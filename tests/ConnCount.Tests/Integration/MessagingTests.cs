@@ -129,6 +129,30 @@ public class MessagingTests
     }
 
     [Fact]
+    public async Task A_token_that_withholds_publishing_lets_its_member_receive_but_not_push()
+    {
+        var settings = new Dictionary<string, string>(Rules)
+        {
+            ["ConnCount__Auth__ProtectedTopics__0"] = "room:vip*",
+            ["ConnCount__Auth__SigningKey"] = JoinTokens.SigningKey,
+        };
+        await using var cluster = await TestCluster.StartAsync(settings);
+        var a = PhoenixTestClient.WebSocketUri(await cluster.StartNodeAsync("node-a"));
+        var b = PhoenixTestClient.WebSocketUri(await cluster.StartNodeAsync("node-b"));
+        await using var speaker = await PhoenixTestClient.ConnectAsync(a);
+        await using var listener = await PhoenixTestClient.ConnectAsync(b);
+        Assert.True((await speaker.JoinAsync("room:vip", new { token = JoinTokens.Issue(["room:vip"]) })).IsOk);
+        Assert.True((await listener.JoinAsync("room:vip", new { token = JoinTokens.Issue(["room:vip"], publish: false) })).IsOk);
+
+        Assert.Equal("publishing not allowed by the join token", (await listener.PushAsync("room:vip", "shout", new { })).Reason);
+        Assert.True((await speaker.PushAsync("room:vip", "shout", new { body = "welcome" })).IsOk);
+
+        await Eventually.MatchAsync(() => Task.FromResult(Broadcasts(listener, "shout")), got => got.Count == 1);
+        await Task.Delay(300);
+        Assert.Empty(Broadcasts(speaker, "shout"));
+    }
+
+    [Fact]
     public async Task Bad_pushes_get_a_clear_error_reach_no_one_and_change_no_count()
     {
         var (cluster, nodes) = await StartAsync();
