@@ -15,6 +15,9 @@ public sealed class PhoenixSession(PhoenixProtocol protocol, string? socketToken
 {
     private const int InitialBufferBytes = 4096;
 
+    /// <summary>How long a socket the WebSocket layer closed for bad input stays open for the client to read the close frame.</summary>
+    private static readonly TimeSpan FaultedCloseLinger = TimeSpan.FromMilliseconds(250);
+
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private WebSocket _socket = null!;
 
@@ -99,6 +102,14 @@ public sealed class PhoenixSession(PhoenixProtocol protocol, string? socketToken
                     ArrayPool<byte>.Shared.Return(message.Buffer);
                 }
             }
+        }
+        catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.Faulted)
+        {
+            // The WebSocket layer refused what the client sent (invalid UTF-8, a protocol error) and sent its close
+            // frame. Closing the connection at once, while the client's answer is still unread, would reset it, and a
+            // reset can throw away the close frame before the client reads it: give the client a moment to read it.
+            protocol.Logger.LogDebug("Socket closed by the WebSocket layer: {Reason}", ex.Message);
+            await Task.Delay(FaultedCloseLinger);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
