@@ -2,7 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace ConnCount.SocketNode.Node;
 
-/// <summary>The answer to <c>get_monitoring_info</c>: who this node is, its limits and its counts.</summary>
+/// <summary>
+/// The answer to <c>get_monitoring_info</c>: who this node is, its limits and its counts. <c>MessageTopics</c> is how
+/// many topics' message subjects the node is subscribed to now (topics it holds members of, and those whose last
+/// member left less than 2 s ago); null where protected topics are hidden from the asker.
+/// </summary>
 public sealed record MonitoringInfo(
     string Node,
     string Version,
@@ -12,7 +16,8 @@ public sealed record MonitoringInfo(
     long Total,
     long Sockets,
     int Topics,
-    bool Draining);
+    bool Draining,
+    int? MessageTopics = null);
 
 /// <summary>The configured limits, as a client can read them.</summary>
 public sealed record MonitoringLimits(

@@ -14,6 +14,7 @@ public sealed class NodeStatsSource(
     TopicTable topics,
     WatcherTable watchers,
     OpenSockets sockets,
+    Messaging.TopicFanout fanout,
     IOptions<SocketNodeOptions> options,
     IOptions<LimitsOptions> limits,
     IOptions<RateLimitOptions> rates,
@@ -65,6 +66,7 @@ public sealed class NodeStatsSource(
             stats.Total,
             stats.Sockets,
             stats.Connections.Count,
-            stats.Draining);
+            stats.Draining,
+            fanout.SubscribedTopics);
     }
 }

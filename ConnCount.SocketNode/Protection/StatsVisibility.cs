@@ -105,7 +105,7 @@ public sealed class StatsVisibility(JoinAuthorizer authorizer, IOptions<AuthOpti
             ProtectedTopics = [],
             TopicLimits = info.Limits.TopicLimits.Where(l => !authorizer.IsProtected(l.Key)).ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal),
         };
-        return info with { Limits = limits, Total = visible.Total, Topics = visible.Connections.Count };
+        return info with { Limits = limits, Total = visible.Total, Topics = visible.Connections.Count, MessageTopics = null };
     }
 
     private bool Hides(IEnumerable<string> topics, SocketReadAccess? access) =>

@@ -61,43 +61,30 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = RequiresPublish() ? PublishForbidden() : keys.AdminCount == 0
-                ? new ProblemDetails
-                {
-                    Status = StatusCodes.Status403Forbidden,
-                    Title = "Admin endpoints disabled",
-                    Detail = "No admin key is configured: set ConnCount:Api:AdminKey (or ConnCount:Api:AdminKeys) and send it in the "
-                        + $"{ApiKeyDefaults.HeaderName} header or as 'Authorization: Bearer <key>'.",
-                }
-                : new ProblemDetails
-                {
-                    Status = StatusCodes.Status403Forbidden,
-                    Title = "Admin key required",
-                    Detail = $"This key may read the stats only; send an admin key (ConnCount:Api:AdminKey) in the {ApiKeyDefaults.HeaderName} header.",
-                },
-        });
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = ForbiddenProblem() });
     }
 
-    private bool RequiresPublish() =>
-        Context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == ApiKeyDefaults.PublishPolicy) == true;
-
-    private ProblemDetails PublishForbidden() => keys.PublishCount == 0
-        ? new ProblemDetails
-        {
-            Status = StatusCodes.Status403Forbidden,
-            Title = "Server publish disabled",
-            Detail = "No publish or admin key is configured: set ConnCount:Api:PublishKey (or ConnCount:Api:AdminKey) and send it in the "
-                + $"{ApiKeyDefaults.HeaderName} header or as 'Authorization: Bearer <key>'.",
-        }
-        : new ProblemDetails
-        {
-            Status = StatusCodes.Status403Forbidden,
-            Title = "Publish key required",
-            Detail = $"This key may read the stats only; send a publish key (ConnCount:Api:PublishKey) or an admin key in the {ApiKeyDefaults.HeaderName} header.",
-        };
+    /// <summary>Why a valid key may not do this: the endpoint needs a scope no configured key has, or one this key lacks.</summary>
+    private ProblemDetails ForbiddenProblem()
+    {
+        var publish = Context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == ApiKeyDefaults.PublishPolicy) == true;
+        var (disabled, title, setting, wanted) = publish
+            ? (keys.PublishCount == 0, "Server publish", "ConnCount:Api:PublishKey (or ConnCount:Api:AdminKey)", "a publish key (ConnCount:Api:PublishKey) or an admin key")
+            : (keys.AdminCount == 0, "Admin endpoints", "ConnCount:Api:AdminKey (or ConnCount:Api:AdminKeys)", "an admin key (ConnCount:Api:AdminKey)");
+        return disabled
+            ? new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = title + " disabled",
+                Detail = $"No key with this scope is configured: set {setting} and send it in the {ApiKeyDefaults.HeaderName} header or as 'Authorization: Bearer <key>'.",
+            }
+            : new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = publish ? "Publish key required" : "Admin key required",
+                Detail = $"This key may read the stats only; send {wanted} in the {ApiKeyDefaults.HeaderName} header.",
+            };
+    }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

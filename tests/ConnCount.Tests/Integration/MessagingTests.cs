@@ -115,6 +115,30 @@ public class MessagingTests
     }
 
     [Fact]
+    public async Task A_node_holds_a_topics_subscription_only_while_it_has_members_and_a_grace_after()
+    {
+        var (cluster, nodes) = await StartAsync();
+        await using var _ = cluster;
+        await using var observer = await MemberAsync(nodes[1], "plain");
+        async Task<int> SubscribedAsync() =>
+            (await observer.PushAsync("plain", "get_monitoring_info")).Response.GetProperty("message_topics").GetInt32();
+        Assert.Equal(0, await SubscribedAsync());
+
+        var member = await MemberAsync(nodes[1], "room:a", "room:b");
+        await using var elsewhere = await MemberAsync(nodes[2], "room:a");
+        Assert.Equal(2, await SubscribedAsync());
+        Assert.True((await member.LeaveAsync("room:b")).IsOk);
+        await member.DisposeAsync();
+
+        // Both topics emptied on this node: their subscriptions end 2 s later; a message sent then reaches no one here.
+        await Eventually.MatchAsync(SubscribedAsync, n => n == 0, TimeSpan.FromSeconds(10));
+        await using var sender = await MemberAsync(nodes[2], "room:a");
+        Assert.True((await sender.PushAsync("room:a", "after", new { })).IsOk);
+        await Eventually.MatchAsync(() => Task.FromResult(Broadcasts(elsewhere, "after")), b => b.Count == 1);
+        Assert.Equal(0, await SubscribedAsync());
+    }
+
+    [Fact]
     public async Task The_sender_hears_itself_only_where_the_rule_says_so()
     {
         var (cluster, nodes) = await StartAsync();
