@@ -38,14 +38,7 @@ public partial class PhoenixJsClientTests
         await elsewhere.JoinAsync("room:lobby");
         await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == 2);
 
-        var example = ReadmeExample();
-        Assert.Contains(ReadmeUrl, example);
-        var script = Path.Combine(NodeJs.Folder, "readme-example.generated.mjs");
-        await File.WriteAllTextAsync(script, example.Replace(ReadmeUrl, PhoenixTestClient.WebSocketUri(first) + "socket", StringComparison.Ordinal));
-
-        // The example ends by itself once it has printed.
-        var (output, exitCode) = await NodeJs.RunToExitAsync(script, TimeSpan.FromSeconds(30));
-        Assert.True(exitCode == 0, $"exit code {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none: still running"}:\n{output}");
+        var output = await RunReadmeBlockAsync("get_cluster_connection_stats", "readme-example.generated.mjs", first);
 
         Assert.Contains("Total: 1", output);
         Assert.Contains("By topic: { 'room:lobby': 1 }", output);
@@ -86,19 +79,27 @@ public partial class PhoenixJsClientTests
         await using var cluster = await TestCluster.StartAsync(new() { ["ConnCount__Messages__Topics__0__Pattern"] = "room:*" });
         var node = await cluster.StartNodeAsync("node-1");
 
-        var example = ReadmeBlock("bob heard");
-        Assert.Contains(ReadmeUrl, example);
-        var script = Path.Combine(NodeJs.Folder, "readme-chat.generated.mjs");
-        await File.WriteAllTextAsync(script, example.Replace(ReadmeUrl, PhoenixTestClient.WebSocketUri(node) + "socket", StringComparison.Ordinal));
+        var output = await RunReadmeBlockAsync("bob heard", "readme-chat.generated.mjs", node);
 
-        var (output, exitCode) = await NodeJs.RunToExitAsync(script, TimeSpan.FromSeconds(30));
-        Assert.True(exitCode == 0, $"exit code {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none: still running"}:\n{output}");
         Assert.Contains("alice sent it", output);
         Assert.Contains("bob heard alice: hello", output);
     }
 
-    /// <summary>The README's JavaScript block that calls both stats events.</summary>
-    private static string ReadmeExample() => ReadmeBlock("get_cluster_connection_stats");
+    /// <summary>
+    /// Runs the README's JavaScript block that contains <paramref name="text"/>, as written but pointed at
+    /// <paramref name="node"/>; the block ends by itself once it has printed. Returns what it printed.
+    /// </summary>
+    private static async Task<string> RunReadmeBlockAsync(string text, string scriptName, Uri node)
+    {
+        var example = ReadmeBlock(text);
+        Assert.Contains(ReadmeUrl, example);
+        var script = Path.Combine(NodeJs.Folder, scriptName);
+        await File.WriteAllTextAsync(script, example.Replace(ReadmeUrl, PhoenixTestClient.WebSocketUri(node) + "socket", StringComparison.Ordinal));
+
+        var (output, exitCode) = await NodeJs.RunToExitAsync(script, TimeSpan.FromSeconds(30));
+        Assert.True(exitCode == 0, $"exit code {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none: still running"}:\n{output}");
+        return output;
+    }
 
     /// <summary>The README's one JavaScript block that contains <paramref name="text"/>.</summary>
     private static string ReadmeBlock(string text)
