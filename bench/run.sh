@@ -11,7 +11,7 @@
 # Options:
 #   --runs N          runs per scenario; the table shows medians (default 3)
 #   --no-build        use the Release builds already there
-#   --only LIST       comma-separated: micro,baseline,node,durable,cluster,ten,churn (default: all)
+#   --only LIST       comma-separated: micro,baseline,node,durable,messages,cluster,ten,churn (default: all)
 #   --out DIR         where results go (default bench/results/<timestamp>; bench/results/latest.md is a copy)
 #   --update-docs     also put the table into docs/benchmarks.md, between its results markers
 #   --churn-events E  events of the churn scenario (default 1000000)
@@ -30,7 +30,7 @@ set -euo pipefail
 
 RUNS=3
 BUILD=1
-ALL="micro,baseline,node,durable,cluster,ten,churn"
+ALL="micro,baseline,node,durable,messages,cluster,ten,churn"
 ONLY=$ALL
 OUT=""
 UPDATE_DOCS=0
@@ -354,6 +354,28 @@ if wants durable; then
   note_cmd "nats-server -js -sd DIR -m MON; node with ConnCount__Usage__Durable__Enabled=true|false, alternating; dotnet $LG pairs --url ws://127.0.0.1:PORT/socket/websocket ${PAIRS_OPTS[*]} --source-ips 127.0.17.1; stream CONNCOUNT_USAGE messages and bytes from MON/jsz?streams=true before and 11 s after"
 fi
 
+# ---------------------------------------------------------------- messages
+# Fan-out on one node: 101 sockets on one topic with a messages rule, the first pushing with 32 messages in flight
+# (its rate limit raised above what is measured), every other receiving each message as a broadcast.
+if wants messages; then
+  LOADS[messages]=$(load_now)
+  nats=$(cc_free_port); cc_start_nats "$nats"; nats_pid=$CC_LAST_PID
+  fan=()
+  for run in $(seq 1 "$RUNS"); do
+    port=$(cc_free_port)
+    cc_start_node "$NODE" "$nats" "n1" "$port" "ConnCount__Messages__Topics__0__Pattern=room:*" \
+      "ConnCount__Messages__Topics__0__MessagesPerSecondPerSocket=100000"; pid=$CC_LAST_PID
+    cc_log "messages run $run: one sender, fan-out 100"
+    loadgen "fanout-$run" fanout --url "ws://127.0.0.1:$port/socket/websocket" --sockets 101 --topics 1 --window 32 --duration "$DURATION" --source-ips 127.0.18.1
+    fan+=("$(jqf '.rate.per_second' "$OUT/fanout-$run.json")")
+    FIG[fanout_exact]=$(jq -r 'if .counters.pushes == .counters.messages_acked * 100 then "all" else "\(.counters.pushes) of \(.counters.messages_acked * 100)" end' "$OUT/fanout-$run.json" 2>/dev/null || echo n/a)
+    cc_stop "$pid"
+  done
+  cc_stop "$nats_pid"
+  FIG[fanout_rate]=$(median "${fan[@]}")
+  note_cmd "node with ConnCount__Messages__Topics__0__Pattern=room:* and MessagesPerSecondPerSocket=100000; dotnet $LG fanout --url ws://127.0.0.1:PORT/socket/websocket --sockets 101 --topics 1 --window 32 --duration $DURATION --source-ips 127.0.18.1"
+fi
+
 # ---------------------------------------------------------------- 3-node cluster (+ 10 nodes, + churn)
 if wants cluster || wants ten || wants churn; then
   nats=$(cc_free_port); cc_start_nats "$nats"
@@ -475,7 +497,7 @@ REPORT="$OUT/results.md"
   echo
   echo "Machine: $MACHINE. Load average (1/5/15 min) at start $LOAD_START, at end $LOAD_END;"
   printf 'per scenario at its start:'
-  for k in micro baseline node durable cluster cluster_hold ten churn; do [ -n "${LOADS[$k]:-}" ] && printf ' %s %s;' "$k" "${LOADS[$k]}"; done
+  for k in micro baseline node durable messages cluster cluster_hold ten churn; do [ -n "${LOADS[$k]:-}" ] && printf ' %s %s;' "$k" "${LOADS[$k]}"; done
   echo
   echo
   echo "| what | target | ConnCount | baseline | ratio | verdict |"
@@ -505,6 +527,9 @@ REPORT="$OUT/results.md"
     dr=$(ratio "$(g durable_on_pairs)" "$(g durable_off_pairs)")
     echo "| join/leave pairs/s, one node, durable usage on (JetStream) vs off, same run | within 5 % (≥ 0.95 ×) | $(fmt "$(g durable_on_pairs)") | off: $(fmt "$(g durable_off_pairs)") | $dr | $(verdict ge "$dr" 0.95) |"
     echo "| usage records written to JetStream per node while it runs those pairs | bounded, whatever the join rate | $(fmt "$(g durable_msgs_per_s)" 3) messages/s, $(fmt "$(g durable_bytes_per_s)" 0) B/s | | | (reported) |"
+  fi
+  if wants messages; then
+    echo "| messages delivered per second, one node, fan-out 100 (one sender, 32 in flight) | ≥ 250,000/s | $(fmt "$(g fanout_rate)")/s, deliveries received: $(g fanout_exact) | | | $(verdict ge "$(g fanout_rate)" 250000) |"
   fi
   if wants cluster; then
     echo "| raw NATS gather, 3 nodes idle, p50 / p99 | ≤ 1 / ≤ 5 ms | $(fmt "$(g idle3_nats_p50)" 3) / $(fmt "$(g idle3_nats_p99)" 3) ms | | | $(verdict le "$(g idle3_nats_p50)" 1) / $(verdict le "$(g idle3_nats_p99)" 5) |"

@@ -71,6 +71,7 @@ internal static class LoadRun
         LoadMode.ConnectClose => new ConnectCloseMode(),
         LoadMode.Pairs => new PairsMode(),
         LoadMode.Churn => new ChurnMode(),
+        LoadMode.Fanout => new FanoutMode(),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
 }

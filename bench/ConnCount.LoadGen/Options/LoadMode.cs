@@ -17,4 +17,7 @@ internal enum LoadMode
 
     /// <summary>A fixed number of random join/leave/close/abort events over a pool of sockets.</summary>
     Churn,
+
+    /// <summary>All sockets join one topic; the first pushes messages with a window in flight; every other receives them.</summary>
+    Fanout,
 }

@@ -14,6 +14,8 @@ internal static class OptionsParser
           connect-close  --concurrency loops of bare connect and close for --duration (no protocol)
           pairs          on --sockets sockets, --window pipelined join/leave pairs each for --duration; reports pairs/s
           churn          --events random join/leave/close/abort events over a pool of --sockets, with a ledger
+          fanout         --sockets join topic P0; the first pushes messages, --window in flight, for --duration;
+                         reports messages delivered to the others per second (the topic needs a ConnCount:Messages rule)
 
         options:
           --url URL                 target, repeatable; sockets go round-robin (default ws://127.0.0.1:4000/socket/websocket)
@@ -152,6 +154,7 @@ internal static class OptionsParser
         "connect-close" => LoadMode.ConnectClose,
         "pairs" => LoadMode.Pairs,
         "churn" => LoadMode.Churn,
+        "fanout" => LoadMode.Fanout,
         _ => throw new FormatException($"Unknown mode '{text}'."),
     };
 

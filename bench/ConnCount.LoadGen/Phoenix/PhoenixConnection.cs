@@ -21,6 +21,7 @@ internal sealed class PhoenixConnection
 
     private static readonly byte[] JoinEvent = "phx_join"u8.ToArray();
     private static readonly byte[] LeaveEvent = "phx_leave"u8.ToArray();
+    private static readonly byte[] MessageEvent = "bench_message"u8.ToArray();
     private static readonly byte[] HeartbeatEvent = "heartbeat"u8.ToArray();
 
     private readonly RunContext _run;
@@ -113,6 +114,29 @@ internal sealed class PhoenixConnection
         }
 
         return await SendAndAwaitAsync(new OutgoingFrame(reference, reference, topic, JoinEvent), pending, cancellationToken);
+    }
+
+    /// <summary>Pushes an application message on a joined topic and waits for its reply.</summary>
+    public async Task<ReplyOutcome> PushMessageAsync(int topic, CancellationToken cancellationToken)
+    {
+        var reference = NextRef();
+        long joinRef;
+        PendingReply pending;
+        lock (_stateGate)
+        {
+            var index = FindMembershipLocked(topic);
+            if (!IsAlive || index < 0)
+            {
+                return ReplyOutcome.Closed;
+            }
+
+            joinRef = _memberships![index].JoinRef;
+            pending = new PendingReply(reference, ReplyKind.Push, topic, joinRef, Stopwatch.GetTimestamp());
+            AddPendingLocked(pending);
+        }
+
+        Interlocked.Increment(ref _run.Counters.MessagesSent);
+        return await SendAndAwaitAsync(new OutgoingFrame(joinRef, reference, topic, MessageEvent), pending, cancellationToken);
     }
 
     public async Task<ReplyOutcome> LeaveAsync(int topic, CancellationToken cancellationToken)
@@ -468,7 +492,11 @@ internal sealed class PhoenixConnection
         }
 
         Interlocked.Decrement(ref _run.Counters.PendingReplies);
-        if (pending.Kind == ReplyKind.Join)
+        if (pending.Kind == ReplyKind.Push)
+        {
+            Interlocked.Increment(ref frame.Ok ? ref _run.Counters.MessagesAcked : ref _run.Counters.ProtocolErrors);
+        }
+        else if (pending.Kind == ReplyKind.Join)
         {
             _run.Latencies.Join.RecordSince(pending.StartTimestamp);
             Interlocked.Increment(ref frame.Ok ? ref _run.Counters.JoinsAcked : ref _run.Counters.JoinsRefused);
@@ -481,7 +509,7 @@ internal sealed class PhoenixConnection
 
         if (!frame.Ok)
         {
-            _run.Failures.Add($"{(pending.Kind == ReplyKind.Join ? "join" : "leave")} refused: {frame.Reason ?? "(no reason)"}");
+            _run.Failures.Add($"{pending.Kind.ToString().ToLowerInvariant()} refused: {frame.Reason ?? "(no reason)"}");
         }
 
         pending.TrySetResult(frame.Ok ? ReplyOutcome.Ok : ReplyOutcome.Refused);

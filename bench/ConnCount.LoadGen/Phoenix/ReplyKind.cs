@@ -5,4 +5,5 @@ internal enum ReplyKind
 {
     Join,
     Leave,
+    Push,
 }

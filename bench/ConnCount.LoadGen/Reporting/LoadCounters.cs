@@ -28,6 +28,8 @@ internal sealed class LoadCounters
     public long ServerChannelCloses;
     public long ChannelErrors;
     public long Pushes;
+    public long MessagesSent;
+    public long MessagesAcked;
     public long UnmatchedReplies;
     public long ProtocolErrors;
     public long SendFailures;
@@ -67,6 +69,8 @@ internal sealed class LoadCounters
         ["server_channel_closes"] = Volatile.Read(ref ServerChannelCloses),
         ["channel_errors"] = Volatile.Read(ref ChannelErrors),
         ["pushes"] = Volatile.Read(ref Pushes),
+        ["messages_sent"] = Volatile.Read(ref MessagesSent),
+        ["messages_acked"] = Volatile.Read(ref MessagesAcked),
         ["unmatched_replies"] = Volatile.Read(ref UnmatchedReplies),
         ["protocol_errors"] = Volatile.Read(ref ProtocolErrors),
         ["send_failures"] = Volatile.Read(ref SendFailures),
