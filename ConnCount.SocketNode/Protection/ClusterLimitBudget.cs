@@ -5,7 +5,8 @@ using ConnCount.SocketNode.Protocol;
 namespace ConnCount.SocketNode.Protection;
 
 /// <summary>
-/// The arithmetic of the cluster-wide limits on concurrent joins per topic (by pattern) and per tenant (by plan):
+/// The arithmetic of the cluster-wide limits on concurrent joins per topic (by pattern), per tenant (by plan) and per
+/// user (the token's <c>sub</c>, <see cref="LimitsOptions.MaxJoinsPerUser"/>):
 /// this node's own joins of limited keys, what every node published at the start of each round, and the share of
 /// what is left that this node may admit in the current round. No I/O; the clock is a <see cref="TimeProvider"/>.
 /// <see cref="ClusterLimitExchange"/> starts the rounds and carries the counts over NATS. The
@@ -31,6 +32,7 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _localTopics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _localTenants = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _localUsers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _admittedThisRound = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (NodeLimitCounts Counts, long ReceivedAt)> _latest = new(StringComparer.Ordinal);
     private readonly Dictionary<long, Dictionary<string, NodeLimitCounts>> _rounds = [];
@@ -40,7 +42,7 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
     private long _firstRound = NoRound;
 
     /// <summary>Whether any limit is configured; without one the budget admits everything and nothing is exchanged.</summary>
-    public bool Enabled => options.Topics.Count > 0 || options.Plans.Count > 0;
+    public bool Enabled => options.Topics.Count > 0 || options.Plans.Count > 0 || options.MaxJoinsPerUser is not null;
 
     /// <summary>
     /// Whether this node admits limited joins: no limit is configured, or it has published this round and the one
@@ -73,7 +75,8 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
     {
         var topicLimit = TopicLimitFor(topic);
         var tenantLimit = TenantLimitFor(grant);
-        if (topicLimit is null && tenantLimit is null)
+        var userLimit = UserLimitFor(grant);
+        if (topicLimit is null && tenantLimit is null && userLimit is null)
         {
             return null;
         }
@@ -92,6 +95,11 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
                 return ReplyReasons.TenantFull;
             }
 
+            if (userLimit is { } ul && !HasRoom(UserWindowKey(grant.User!), _localUsers, grant.User!, ul, nodes, freshSince, static r => r.Users ?? NoCounts))
+            {
+                return ReplyReasons.UserFull;
+            }
+
             if (topicLimit is not null)
             {
                 Add(_localTopics, topic, 1);
@@ -102,6 +110,12 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
             {
                 Add(_localTenants, grant.Tenant!, 1);
                 Add(_admittedThisRound, TenantWindowKey(grant.Tenant!), 1);
+            }
+
+            if (userLimit is not null)
+            {
+                Add(_localUsers, grant.User!, 1);
+                Add(_admittedThisRound, UserWindowKey(grant.User!), 1);
             }
 
             return null;
@@ -121,7 +135,8 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
     {
         var limitedTopic = TopicLimitFor(topic) is not null;
         var limitedTenant = TenantLimitFor(grant) is not null;
-        if (!limitedTopic && !limitedTenant)
+        var limitedUser = UserLimitFor(grant) is not null;
+        if (!limitedTopic && !limitedTenant && !limitedUser)
         {
             return;
         }
@@ -136,6 +151,11 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
             if (limitedTenant)
             {
                 Add(_localTenants, grant.Tenant!, -1);
+            }
+
+            if (limitedUser)
+            {
+                Add(_localUsers, grant.User!, -1);
             }
         }
     }
@@ -162,7 +182,8 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
             }
 
             var counts = new NodeLimitCounts(
-                node, startedAt, _round, Admitting, new Dictionary<string, long>(_localTopics), new Dictionary<string, long>(_localTenants));
+                node, startedAt, _round, Admitting, new Dictionary<string, long>(_localTopics), new Dictionary<string, long>(_localTenants),
+                _localUsers.Count > 0 ? new Dictionary<string, long>(_localUsers) : null);
             RoundOf(_round)[node] = counts;
             Forget();
             return counts;
@@ -192,6 +213,10 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
     private static string TopicWindowKey(string topic) => "t:" + topic;
 
     private static string TenantWindowKey(string tenant) => "p:" + tenant;
+
+    private static string UserWindowKey(string user) => "u:" + user;
+
+    private static readonly IReadOnlyDictionary<string, long> NoCounts = new Dictionary<string, long>();
 
     private static long CeilingShare(long remaining, int nodes) => remaining <= 0 ? 0 : (remaining + nodes - 1) / nodes;
 
@@ -298,6 +323,8 @@ public sealed class ClusterLimitBudget(LimitsOptions options, TimeSpan nodeExpir
 
     private long? TenantLimitFor(JoinGrant grant) =>
         grant is { Tenant: not null, Plan: not null } && options.Plans.TryGetValue(grant.Plan, out var max) ? max : null;
+
+    private long? UserLimitFor(JoinGrant grant) => grant.User is not null ? options.MaxJoinsPerUser : null;
 
     private static void Add(Dictionary<string, long> counts, string key, long delta)
     {

@@ -10,10 +10,10 @@ using Microsoft.IdentityModel.Tokens;
 namespace ConnCount.SocketNode.Protection;
 
 /// <summary>
-/// Who a join belongs to, from its token: the tenant and its plan (both optional for open topics), and whether the
-/// token withheld publishing (<c>"publish": false</c>): such a member receives messages but may not push them.
+/// Who a join belongs to, from its token: the tenant and its plan (both optional for open topics), the user (the
+/// token's <c>sub</c>), and whether the token withheld publishing (<c>"publish": false</c>): such a member receives messages but may not push them.
 /// </summary>
-public readonly record struct JoinGrant(string? Tenant, string? Plan, bool ReadOnly = false);
+public readonly record struct JoinGrant(string? Tenant, string? Plan, bool ReadOnly = false, string? User = null);
 
 /// <summary>
 /// Checks join tokens: HMAC-SHA256 JWTs whose <c>topics</c> claim lists the topics (or <c>prefix*</c>
@@ -132,7 +132,8 @@ public sealed class JoinAuthorizer
             ClaimString(result.Claims, "tenant"),
             ClaimString(result.Claims, "plan"),
             result.SecurityToken.ValidTo + _options.ClockSkew,
-            Publish: !ClaimFalse(result.Claims, "publish"));
+            Publish: !ClaimFalse(result.Claims, "publish"),
+            User: ClaimString(result.Claims, "sub"));
     }
 
     /// <summary>
@@ -147,7 +148,7 @@ public sealed class JoinAuthorizer
             return null;
         }
 
-        return token is null ? new JoinGrant(null, null) : new JoinGrant(token.Tenant, token.Plan, ReadOnly: !token.Publish);
+        return token is null ? new JoinGrant(null, null) : new JoinGrant(token.Tenant, token.Plan, ReadOnly: !token.Publish, User: token.User);
     }
 
     private static IReadOnlyList<string> ClaimStrings(IDictionary<string, object> claims, string name)

@@ -17,6 +17,10 @@ public sealed class LimitsOptions
     /// <summary>Cluster-wide limits on concurrent joins per tenant, by the plan named in the tenant's join token.</summary>
     public Dictionary<string, long> Plans { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Cluster-wide limit on concurrent joins per user (the join token's <c>sub</c> claim); null: no limit. Joins without a token's user are not limited.</summary>
+    [Range(1, long.MaxValue)]
+    public long? MaxJoinsPerUser { get; set; }
+
     /// <summary>How often nodes exchange the usage of limited topics and tenants over NATS.</summary>
     public TimeSpan UsageSyncInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 }

@@ -12,7 +12,8 @@ namespace ConnCount.SocketNode.Protection;
 /// <param name="Plan">The tenant's plan.</param>
 /// <param name="ExpiresUtc">The token's expiry plus the configured clock skew.</param>
 /// <param name="Publish">Joins made with it may push messages; <c>"publish": false</c> withholds that.</param>
-public sealed record TokenAccess(IReadOnlyList<string> Topics, bool Stats, string? Tenant, string? Plan, DateTime ExpiresUtc, bool Publish = true)
+/// <param name="User">The user its joins belong to: the <c>sub</c> claim.</param>
+public sealed record TokenAccess(IReadOnlyList<string> Topics, bool Stats, string? Tenant, string? Plan, DateTime ExpiresUtc, bool Publish = true, string? User = null)
 {
     public bool IsValidAt(DateTime utcNow) => utcNow < ExpiresUtc;
 

@@ -33,6 +33,9 @@ public static class ReplyReasons
     /// <summary>Join refused: the tenant has reached its plan's cluster-wide limit.</summary>
     public const string TenantFull = "tenant limit reached";
 
+    /// <summary>Join refused: the user (the join token's <c>sub</c>) holds <c>ConnCount:Limits:MaxJoinsPerUser</c> joins across the cluster.</summary>
+    public const string UserFull = "user limit reached";
+
     /// <summary>A push or leave on a topic this socket has not joined.</summary>
     public const string UnmatchedTopic = "unmatched topic";
 

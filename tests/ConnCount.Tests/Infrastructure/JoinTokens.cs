@@ -10,9 +10,14 @@ public static class JoinTokens
 {
     public const string SigningKey = "test-signing-key-that-is-at-least-32-bytes-long";
 
-    public static string Issue(string[] topics, string? tenant = null, string? plan = null, TimeSpan? lifetime = null, string key = SigningKey, bool stats = false, bool? publish = null)
+    public static string Issue(string[] topics, string? tenant = null, string? plan = null, TimeSpan? lifetime = null, string key = SigningKey, bool stats = false, bool? publish = null, string? user = null)
     {
         var claims = new Dictionary<string, object> { ["topics"] = topics };
+        if (user is not null)
+        {
+            claims["sub"] = user;
+        }
+
         if (publish is { } mayPublish)
         {
             claims["publish"] = mayPublish;

@@ -116,4 +116,42 @@ public class ClusterLimitTests
             await client.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task A_user_is_held_to_the_per_user_limit_across_nodes_and_other_users_are_unaffected()
+    {
+        var settings = new Dictionary<string, string>(Limits) { ["ConnCount__Limits__MaxJoinsPerUser"] = "2" };
+        await using var cluster = await TestCluster.StartAsync(settings);
+        for (var i = 0; i < Nodes; i++)
+        {
+            await cluster.StartNodeAsync($"node-{i}");
+        }
+
+        await cluster.StartApiAsync();
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == Nodes);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var clients = await ConnectSpreadAsync(cluster, 6);
+        var ada = JoinTokens.Issue(["*"], user: "ada");
+
+        // One join at a time, each on the next node, each after the last sync: no slack, the limit holds exactly.
+        var outcomes = new List<PhoenixReply>();
+        for (var i = 0; i < 4; i++)
+        {
+            outcomes.Add(await clients[i].JoinAsync($"room:{i}", new { token = ada }));
+            await Task.Delay(600);
+        }
+
+        Assert.Equal(2, outcomes.Count(r => r.IsOk));
+        Assert.All(outcomes.Skip(2), r => Assert.Equal("user limit reached", r.Reason));
+        Assert.True((await clients[4].JoinAsync("room:bob", new { token = JoinTokens.Issue(["*"], user: "bob") })).IsOk);
+        Assert.True((await clients[5].JoinAsync("room:anonymous")).IsOk);
+
+        // A leave frees room for ada on any node.
+        Assert.True((await clients[0].LeaveAsync("room:0")).IsOk);
+        await Eventually.MatchAsync(() => clients[3].JoinAsync("room:3", new { token = ada }), r => r.IsOk, TimeSpan.FromSeconds(10));
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
 }

@@ -192,6 +192,27 @@ public class ClusterLimitBudgetTests
     }
 
     [Fact]
+    public void A_user_is_held_to_the_per_user_limit_across_topics_and_tenants_and_across_nodes()
+    {
+        var options = new LimitsOptions { MaxJoinsPerUser = 3, UsageSyncInterval = Interval };
+        var here = Warm(new ClusterLimitBudget(options, Expiry, _clock), "a");
+        var ada = new JoinGrant("acme", null, User: "ada");
+        Assert.Null(here.TryAdmit("x", ada));
+        Assert.Null(here.TryAdmit("y", ada with { Tenant = "globex" }));
+        Assert.Null(here.TryAdmit("z", new JoinGrant(null, null, User: "bob")));
+        Assert.Null(here.TryAdmit("z", default));
+
+        // Another node already holds one of ada's joins: the cluster has room for none more.
+        here.Receive(new NodeLimitCounts("b", Started, 3, false, new Dictionary<string, long>(), new Dictionary<string, long>(), new Dictionary<string, long> { ["ada"] = 1 }));
+        Assert.Equal(ReplyReasons.UserFull, here.TryAdmit("w", ada));
+        Assert.Equal(2, here.Publish("a", Started, 4).Users!["ada"]);
+
+        here.Release("x", ada);
+        Assert.Null(here.TryAdmit("w", ada));
+        Assert.Equal(ReplyReasons.UserFull, here.TryAdmit("v", ada));
+    }
+
+    [Fact]
     public void Rounds_are_the_same_on_every_node_and_follow_the_interval()
     {
         var at = DateTimeOffset.FromUnixTimeMilliseconds(1_000_124);
