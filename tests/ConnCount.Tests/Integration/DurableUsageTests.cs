@@ -16,7 +16,13 @@ public class DurableUsageTests
 
     private static Uri Ws(Uri http) => PhoenixTestClient.WebSocketUri(http);
 
-    private static long PeriodMs(JsonElement figures) => figures.GetProperty("period").GetProperty("connection_ms").GetInt64();
+    /// <summary>
+    /// Connection time of the current period and the one before: the test runs with the default one-hour period, and an
+    /// hour's end passing during it moves the figures to the previous period without changing their sum.
+    /// </summary>
+    private static long PeriodMs(JsonElement figures) =>
+        figures.GetProperty("period").GetProperty("connection_ms").GetInt64()
+        + figures.GetProperty("previous_period").GetProperty("connection_ms").GetInt64();
 
     private static async Task<JsonElement> UsageAsync(HttpClient api) => await api.GetFromJsonAsync<JsonElement>("/api/stats/usage");
 
