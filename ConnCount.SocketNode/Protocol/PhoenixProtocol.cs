@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ConnCount.Cluster.Messaging;
 using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Protection;
 using ConnCount.SocketNode.Sockets;
@@ -105,7 +106,7 @@ public sealed class PhoenixProtocol(
     private async Task PushAsync(PhoenixConnection connection, PhoenixFrame frame, CancellationToken cancellationToken)
     {
         var refusal = messaging.RuleFor(frame.Topic) is not { } rule ? ReplyReasons.UnknownEvent
-            : ConnCount.Cluster.Messaging.TopicMessageRules.IsReserved(frame.Event) ? ReplyReasons.ReservedEvent
+            : TopicMessageRules.IsReserved(frame.Event) ? ReplyReasons.ReservedEvent
             : connection.Memberships.TryGet(frame.Topic, out var membership) && membership.Grant.ReadOnly ? ReplyReasons.PublishNotAllowed
             : await messaging.PublishAsync(connection, frame, rule, cancellationToken);
         await (refusal is null

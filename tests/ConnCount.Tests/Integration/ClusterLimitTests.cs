@@ -130,25 +130,32 @@ public class ClusterLimitTests
         await cluster.StartApiAsync();
         await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == Nodes);
         await Task.Delay(TimeSpan.FromSeconds(1));
-        var clients = await ConnectSpreadAsync(cluster, 6);
+        var clients = await ConnectSpreadAsync(cluster, 8);
         var ada = JoinTokens.Issue(["*"], user: "ada");
 
-        // One join at a time, each on the next node, each after the last sync: no slack, the limit holds exactly.
+        // One join after another, two on each node: the limit holds within the documented slack.
         var outcomes = new List<PhoenixReply>();
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < 6; i++)
         {
             outcomes.Add(await clients[i].JoinAsync($"room:{i}", new { token = ada }));
-            await Task.Delay(600);
         }
 
-        Assert.Equal(2, outcomes.Count(r => r.IsOk));
-        Assert.All(outcomes.Skip(2), r => Assert.Equal("user limit reached", r.Reason));
-        Assert.True((await clients[4].JoinAsync("room:bob", new { token = JoinTokens.Issue(["*"], user: "bob") })).IsOk);
-        Assert.True((await clients[5].JoinAsync("room:anonymous")).IsOk);
+        var accepted = outcomes.Count(r => r.IsOk);
+        Assert.InRange(accepted, 2, 2 + Slack);
+        Assert.All(outcomes.Where(r => !r.IsOk), r => Assert.Equal("user limit reached", r.Reason));
+        Assert.True((await clients[6].JoinAsync("room:bob", new { token = JoinTokens.Issue(["*"], user: "bob") })).IsOk);
+        Assert.True((await clients[7].JoinAsync("room:anonymous")).IsOk);
 
-        // A leave frees room for ada on any node.
-        Assert.True((await clients[0].LeaveAsync("room:0")).IsOk);
-        await Eventually.MatchAsync(() => clients[3].JoinAsync("room:3", new { token = ada }), r => r.IsOk, TimeSpan.FromSeconds(10));
+        // Leaves free room for ada on any node.
+        var refused = Enumerable.Range(0, 6).Where(i => !outcomes[i].IsOk).ToList();
+        foreach (var i in Enumerable.Range(0, 6).Where(i => outcomes[i].IsOk))
+        {
+            Assert.True((await clients[i].LeaveAsync($"room:{i}")).IsOk);
+        }
+
+        var newcomer = refused[^1];
+        await Eventually.MatchAsync(() => clients[newcomer].JoinAsync($"room:{newcomer}", new { token = ada }), r => r.IsOk, TimeSpan.FromSeconds(10));
+
         foreach (var client in clients)
         {
             await client.DisposeAsync();
