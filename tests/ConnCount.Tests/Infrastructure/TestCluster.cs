@@ -62,9 +62,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task<Uri> StartNodeAsync(string id, Dictionary<string, string>? settings = null, ServiceLaunch? launch = null)
     {
-        var (process, uri) = StartNodeProcess(id, settings, launch);
+        var (process, uri) = await StartHealthyAsync(() => StartNodeProcess(id, settings, launch));
         Nodes[id] = (process, uri);
-        await WaitHealthyAsync(uri, process);
         return uri;
     }
 
@@ -79,10 +78,12 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task<HttpClient> StartApiAsync(Dictionary<string, string>? settings = null, ServiceLaunch? launch = null)
     {
-        var port = FreePort.Next();
-        ApiProcess = StartService("ConnCount.StatsApi", port, Environment(settings), launch);
-        var uri = new Uri($"http://127.0.0.1:{port}");
-        await WaitHealthyAsync(uri, ApiProcess);
+        var (process, uri) = await StartHealthyAsync(() =>
+        {
+            var port = FreePort.Next();
+            return (StartService("ConnCount.StatsApi", port, Environment(settings), launch), new Uri($"http://127.0.0.1:{port}"));
+        });
+        ApiProcess = process;
         Api = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(30) };
         return Api;
     }
@@ -139,6 +140,26 @@ public sealed class TestCluster : IAsyncDisposable
             "dotnet", [RepoPaths.ServiceAssembly(project), "--urls", $"http://127.0.0.1:{port}"], env, launch?.WorkingDirectory, launch?.OnLine);
         _processes.Add(process);
         return process;
+    }
+
+    /// <summary>
+    /// Starts a service and waits until it is healthy. A free port can be taken by another process before the service
+    /// binds it (the test assemblies run side by side): a start that fails for that alone is tried again on a new port.
+    /// </summary>
+    private static async Task<(ExternalProcess Process, Uri Uri)> StartHealthyAsync(Func<(ExternalProcess Process, Uri Uri)> start)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (process, uri) = start();
+            try
+            {
+                await WaitHealthyAsync(uri, process);
+                return (process, uri);
+            }
+            catch (InvalidOperationException) when (attempt < 3 && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
     }
 
     private static async Task WaitHealthyAsync(Uri uri, ExternalProcess process)
