@@ -78,12 +78,13 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task<HttpClient> StartApiAsync(Dictionary<string, string>? settings = null, ServiceLaunch? launch = null)
     {
-        var (process, uri) = await StartHealthyAsync(() =>
+        var (_, uri) = await StartHealthyAsync(() =>
         {
             var port = FreePort.Next();
-            return (StartService("ConnCount.StatsApi", port, Environment(settings), launch), new Uri($"http://127.0.0.1:{port}"));
+            // Set before it is healthy: a test of a refused start reads the process's output.
+            ApiProcess = StartService("ConnCount.StatsApi", port, Environment(settings), launch);
+            return (ApiProcess, new Uri($"http://127.0.0.1:{port}"));
         });
-        ApiProcess = process;
         Api = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(30) };
         return Api;
     }
