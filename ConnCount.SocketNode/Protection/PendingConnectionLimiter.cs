@@ -110,6 +110,8 @@ public sealed class PendingConnectionLimiter : IDisposable
     /// </summary>
     private sealed class PendingLease(PendingConnectionLimiter limiter, RateLimitLease? addressLease, IDecrementConcurrentConnectionCountFeature? inner) : IDecrementConcurrentConnectionCountFeature
     {
+        // Dropped once given back: the connection's features keep this object for the socket's whole life.
+        private RateLimitLease? _addressLease = addressLease;
         private int _released;
 
         /// <summary>The upgrade: the connection is a socket now, counted by the node's socket cap instead.</summary>
@@ -123,7 +125,8 @@ public sealed class PendingConnectionLimiter : IDisposable
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                addressLease?.Dispose();
+                _addressLease?.Dispose();
+                _addressLease = null;
                 Interlocked.Decrement(ref limiter._pending);
             }
         }

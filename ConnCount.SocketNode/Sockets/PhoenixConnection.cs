@@ -62,7 +62,7 @@ public abstract class PhoenixConnection
         _access!.Add(access);
     }
 
-    /// <summary>Sends one text frame. The bytes are copied before this returns; sends from several threads are serialised.</summary>
+    /// <summary>Sends one text frame. The bytes are copied before this returns; sends from several threads go out one after another.</summary>
     public abstract Task SendAsync(ReadOnlySpan<byte> frame, CancellationToken cancellationToken);
 
     /// <summary>Starts a close handshake (for example 1001 when the node stops); a socket that cannot take it is aborted.</summary>

@@ -6,7 +6,7 @@ using ConnCount.SocketNode.Protocol;
 namespace ConnCount.SocketNode.Sockets;
 
 /// <summary>
-/// The WebSocket transport of one client socket: the receive loop, pooled buffers and the send lock. Each whole text
+/// The WebSocket transport of one client socket: the receive loop and pooled buffers. Each whole text
 /// message goes to <see cref="PhoenixProtocol"/>; when the loop ends (close, failure, abort, idle timeout) its
 /// <c>finally</c> hands the socket back to the protocol, which ends every membership it held, once.
 /// </summary>
@@ -18,7 +18,6 @@ public sealed class PhoenixSession(PhoenixProtocol protocol, string? socketToken
     /// <summary>How long a socket the WebSocket layer closed for bad input stays open for the client to read the close frame.</summary>
     private static readonly TimeSpan FaultedCloseLinger = TimeSpan.FromMilliseconds(250);
 
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private WebSocket _socket = null!;
 
     public override void Abort() => _socket?.Abort();
@@ -27,17 +26,9 @@ public sealed class PhoenixSession(PhoenixProtocol protocol, string? socketToken
     {
         try
         {
-            await _sendLock.WaitAsync(cancellationToken);
-            try
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                {
-                    await _socket.CloseOutputAsync(status, reason, cancellationToken);
-                }
-            }
-            finally
-            {
-                _sendLock.Release();
+                await _socket.CloseOutputAsync(status, reason, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -162,6 +153,13 @@ public sealed class PhoenixSession(PhoenixProtocol protocol, string? socketToken
     }
 
     /// <summary>Copies the frame into a pooled buffer (the send may finish on another thread) and sends it.</summary>
+    /// <remarks>
+    /// No lock of its own: every frame is one whole message, and ASP.NET Core's WebSocket (<c>ManagedWebSocket</c>)
+    /// writes each send, close and ping under its own send mutex, one after another, so frames from the receive loop
+    /// and from broadcasts never interleave. A lock here cost 64 bytes per socket and a second wait per frame. A frame
+    /// racing a close is refused by the WebSocket or dropped here, or at worst follows the close frame, which the
+    /// client ignores.
+    /// </remarks>
     public override Task SendAsync(ReadOnlySpan<byte> frame, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(frame.Length);
@@ -173,18 +171,14 @@ public sealed class PhoenixSession(PhoenixProtocol protocol, string? socketToken
     {
         try
         {
-            await _sendLock.WaitAsync(cancellationToken);
-            try
+            if (_socket.State == WebSocketState.Open)
             {
-                if (_socket.State == WebSocketState.Open)
-                {
-                    await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-                }
+                await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
             }
-            finally
-            {
-                _sendLock.Release();
-            }
+        }
+        catch (Exception ex) when ((ex is WebSocketException or ObjectDisposedException) && _socket.State != WebSocketState.Open)
+        {
+            // Closed between the check and the send (a close frame, an abort): the frame has nowhere to go.
         }
         finally
         {
