@@ -19,7 +19,7 @@ public sealed class SocketNodeOptions
     [Range(0, 1000)]
     public int MetricsTopTopics { get; set; } = 20;
 
-    /// <summary>Shortest time between two <c>connection_stats</c> pushes on a presence topic.</summary>
+    /// <summary>Shortest time between two <c>connection_stats</c> pushes on a stats topic.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan PresenceInterval { get; set; } = TimeSpan.FromSeconds(1);
 

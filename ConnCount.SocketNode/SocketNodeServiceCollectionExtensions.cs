@@ -38,7 +38,7 @@ public static class SocketNodeServiceCollectionExtensions
         // The node's own instruments, and those of the gathers it runs for get_cluster_connection_stats.
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SocketNodeMetrics.MeterName, ClusterMetrics.MeterName));
         builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<SocketNodeMetrics>());
-        builder.Services.AddSingleton<PresenceHub>();
+        builder.Services.AddSingleton<StatsWatchHub>();
         builder.Services.AddTopicMessageRules(builder.Configuration);
         builder.Services.AddSingleton<Messaging.TopicMessaging>();
         builder.Services.AddSingleton<Messaging.TopicFanout>();
@@ -51,7 +51,7 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<UsageLedger>();
         builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<UsageLedger>());
         builder.AddUsageReporting();
-        builder.Services.AddHostedService<PresenceBroadcaster>();
+        builder.Services.AddHostedService<StatsPushBroadcaster>();
         builder.AddSocketNodeProtection();
         builder.Services.AddSingleton<SessionTracker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionTracker>());

@@ -7,7 +7,7 @@ namespace ConnCount.Cluster.Contracts;
 /// <param name="Sockets">Open WebSocket connections on this node.</param>
 /// <param name="Connections">Memberships per topic; topics with no member are absent.</param>
 /// <param name="Draining">The node refuses new sockets and is closing its sockets so clients move elsewhere.</param>
-/// <param name="Watchers">Memberships of <c>stats:*</c> presence topics: counted apart, in no topic and no total.</param>
+/// <param name="Watchers">Memberships of <c>stats:*</c> stats topics: counted apart, in no topic and no total.</param>
 public sealed record NodeStats(
     string Node,
     DateTimeOffset StartedAt,

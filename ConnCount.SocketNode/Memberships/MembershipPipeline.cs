@@ -15,14 +15,14 @@ internal readonly record struct Membership(string JoinRef, JoinGrant Grant, long
 /// </summary>
 /// <remarks>
 /// A <c>stats:*</c> topic is watched, not joined: it is counted apart (<see cref="WatcherTable"/>), never in a topic,
-/// a total, usage or a limit, and its socket receives the <c>connection_stats</c> pushes (<see cref="PresenceHub"/>)
+/// a total, usage or a limit, and its socket receives the <c>connection_stats</c> pushes (<see cref="StatsWatchHub"/>)
 /// from <see cref="Started"/>, after the join's reply.
 /// </remarks>
 public sealed class MembershipPipeline(
     TopicTable topics,
     WatcherTable watchers,
     ClusterLimitBudget limits,
-    PresenceHub presence,
+    StatsWatchHub watchHub,
     Messaging.TopicMessaging messaging,
     Messaging.TopicFanout fanout,
     UsageLedger clock,
@@ -33,7 +33,7 @@ public sealed class MembershipPipeline(
     /// <summary>Begins a membership; returns the refusal reason (and counts nothing) when the cluster limits refuse it.</summary>
     internal string? TryBegin(string topic, string joinRef, JoinGrant grant, out Membership membership)
     {
-        if (PresenceHub.IsPresenceTopic(topic))
+        if (StatsWatchHub.IsStatsTopic(topic))
         {
             membership = new Membership(joinRef, grant, 0, watchers.Join(topic));
             return null;
@@ -67,9 +67,9 @@ public sealed class MembershipPipeline(
     /// <summary>After the join's (or rejoin's) reply went out: a watcher starts receiving pushes under its join ref.</summary>
     internal void Started(string topic, in Membership membership, PhoenixConnection connection)
     {
-        if (PresenceHub.IsPresenceTopic(topic))
+        if (StatsWatchHub.IsStatsTopic(topic))
         {
-            presence.Subscribe(topic, connection, membership.JoinRef);
+            watchHub.Subscribe(topic, connection, membership.JoinRef);
         }
     }
 
@@ -85,9 +85,9 @@ public sealed class MembershipPipeline(
     /// <summary>Ends a membership that <see cref="TryBegin"/> began; call exactly once per membership.</summary>
     internal void End(string topic, in Membership membership, PhoenixConnection connection)
     {
-        if (PresenceHub.IsPresenceTopic(topic))
+        if (StatsWatchHub.IsStatsTopic(topic))
         {
-            presence.Unsubscribe(topic, connection);
+            watchHub.Unsubscribe(topic, connection);
             watchers.Leave(membership.Counted);
             return;
         }

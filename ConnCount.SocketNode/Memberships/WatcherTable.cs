@@ -8,10 +8,10 @@ public sealed class WatcherTable
 {
     private readonly TopicTable _memberships = new();
 
-    /// <summary>Watchers on this node (one per socket and presence topic).</summary>
+    /// <summary>Watchers on this node (one per socket and stats topic).</summary>
     public long Count => _memberships.TotalMemberships;
 
-    public TopicMembership Join(string presenceTopic) => _memberships.Join(presenceTopic);
+    public TopicMembership Join(string statsTopic) => _memberships.Join(statsTopic);
 
     public void Leave(TopicMembership membership) => _memberships.Leave(membership);
 }

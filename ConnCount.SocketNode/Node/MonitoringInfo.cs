@@ -35,5 +35,5 @@ public sealed record MonitoringLimits(
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(MonitoringInfo))]
-[JsonSerializable(typeof(ConnCount.SocketNode.Sockets.TopicPresence))]
+[JsonSerializable(typeof(ConnCount.SocketNode.Sockets.TopicStatsPush))]
 internal sealed partial class SocketNodeJsonContext : JsonSerializerContext;

@@ -21,7 +21,7 @@ public readonly record struct JoinGrant(string? Tenant, string? Plan, bool ReadO
 /// topic needs a valid token; an open topic takes a token only to attribute the join to a tenant.
 /// </summary>
 /// <remarks>
-/// A presence topic <c>stats:&lt;topic&gt;</c> needs exactly what <c>&lt;topic&gt;</c> needs (and what its own name
+/// A stats topic <c>stats:&lt;topic&gt;</c> needs exactly what <c>&lt;topic&gt;</c> needs (and what its own name
 /// needs, if that matches a protected pattern too), or the stats grant: watching a topic is seeing its counts.
 /// </remarks>
 public sealed class JoinAuthorizer
@@ -56,7 +56,7 @@ public sealed class JoinAuthorizer
     public bool AnyProtected => _options.ProtectedTopics.Count > 0;
 
     /// <summary>
-    /// True when <paramref name="topic"/> matches a protected pattern, or is a presence topic that watches one
+    /// True when <paramref name="topic"/> matches a protected pattern, or is a stats topic that watches one
     /// (<c>stats:private:x</c> is as protected as <c>private:x</c>).
     /// </summary>
     public bool IsProtected(string topic)
@@ -66,7 +66,7 @@ public sealed class JoinAuthorizer
             return false;
         }
 
-        foreach (var level in PresenceHub.Levels(topic))
+        foreach (var level in StatsWatchHub.Levels(topic))
         {
             if (TopicPattern.MatchesAny(_options.ProtectedTopics, level))
             {
@@ -99,7 +99,7 @@ public sealed class JoinAuthorizer
             return true;
         }
 
-        foreach (var level in PresenceHub.Levels(topic))
+        foreach (var level in StatsWatchHub.Levels(topic))
         {
             if (TopicPattern.MatchesAny(_options.ProtectedTopics, level) && !access.AllowsTopic(level, now))
             {
@@ -143,7 +143,7 @@ public sealed class JoinAuthorizer
     /// </summary>
     public JoinGrant? Authorize(string topic, TokenAccess? token)
     {
-        if (!PresenceHub.IsPresenceTopic(topic) && IsProtected(topic) && token?.AllowsTopic(topic) != true)
+        if (!StatsWatchHub.IsStatsTopic(topic) && IsProtected(topic) && token?.AllowsTopic(topic) != true)
         {
             return null;
         }

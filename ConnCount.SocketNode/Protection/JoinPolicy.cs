@@ -34,7 +34,7 @@ public sealed class JoinPolicy(
 
         var token = await JoinTokenAsync(connection, ReadToken(frame.Payload));
         var grant = authorizer.Authorize(frame.Topic, token);
-        var watchAllowed = !PresenceHub.IsPresenceTopic(frame.Topic) || visibility.MayWatch(frame.Topic, connection.ReadAccess);
+        var watchAllowed = !StatsWatchHub.IsStatsTopic(frame.Topic) || visibility.MayWatch(frame.Topic, connection.ReadAccess);
         return new JoinDecision(JoinAdmission.CheckAccess(grant, watchAllowed), grant.GetValueOrDefault());
     }
 

@@ -41,13 +41,13 @@ public sealed class StatsVisibility(JoinAuthorizer authorizer, IOptions<AuthOpti
     public bool MaySee(string topic, SocketReadAccess? access) => authorizer.MaySee(topic, access);
 
     /// <summary>
-    /// May this socket join a presence topic? <c>stats:cluster</c> is the cluster view; <c>stats:&lt;topic&gt;</c>
+    /// May this socket join a stats topic? <c>stats:cluster</c> is the cluster view; <c>stats:&lt;topic&gt;</c>
     /// needs what <c>&lt;topic&gt;</c> needs (or the stats grant).
     /// </summary>
-    public bool MayWatch(string presenceTopic, SocketReadAccess? access) =>
-        presenceTopic == Sockets.PresenceHub.ClusterTopic
-            ? MayReadCrossTopic(access) && MaySee(presenceTopic, access)
-            : MaySee(presenceTopic, access);
+    public bool MayWatch(string statsTopic, SocketReadAccess? access) =>
+        statsTopic == Sockets.StatsWatchHub.ClusterTopic
+            ? MayReadCrossTopic(access) && MaySee(statsTopic, access)
+            : MaySee(statsTopic, access);
 
     /// <summary>The node's stats without the topics this socket may not see; the total counts the visible topics.</summary>
     public NodeStats Filter(NodeStats stats, SocketReadAccess? access)

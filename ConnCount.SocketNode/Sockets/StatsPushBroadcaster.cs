@@ -16,14 +16,14 @@ namespace ConnCount.SocketNode.Sockets;
 /// only when the counts changed, and once right after joining. Each socket gets the view it may see
 /// (<see cref="StatsVisibility"/>); sockets that see the same share one rendering.
 /// </summary>
-public sealed class PresenceBroadcaster(
-    PresenceHub hub,
+public sealed class StatsPushBroadcaster(
+    StatsWatchHub hub,
     ClusterStatsClient cluster,
     StatsVisibility visibility,
     IOptions<SocketNodeOptions> options,
-    ILogger<PresenceBroadcaster> logger) : BackgroundService
+    ILogger<StatsPushBroadcaster> logger) : BackgroundService
 {
-    /// <summary>Per presence topic and view: the content key of the last push.</summary>
+    /// <summary>Per stats topic and view: the content key of the last push.</summary>
     private readonly Dictionary<(string Topic, string View), string> _lastSent = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -45,7 +45,7 @@ public sealed class PresenceBroadcaster(
                 }
                 catch (ClusterUnavailableException ex)
                 {
-                    logger.LogDebug("No presence push this interval: {Reason}", ex.Message);
+                    logger.LogDebug("No stats push this interval: {Reason}", ex.Message);
                 }
             }
         }
@@ -94,23 +94,23 @@ public sealed class PresenceBroadcaster(
     }
 
     /// <summary>
-    /// The push payload for a presence topic, and a key of its content that changes only when its counts do:
+    /// The push payload for a stats topic, and a key of its content that changes only when its counts do:
     /// timestamps are left out, and maps are compared by content, not by the order nodes answered in.
     /// </summary>
     private static (byte[] Payload, string Key) Render(string topic, ClusterStats stats)
     {
-        if (topic == PresenceHub.ClusterTopic)
+        if (topic == StatsWatchHub.ClusterTopic)
         {
             return (JsonSerializer.SerializeToUtf8Bytes(stats, ClusterJsonContext.Default.ClusterStats), ContentKey(stats));
         }
 
-        var name = topic[PresenceHub.Prefix.Length..];
+        var name = topic[StatsWatchHub.Prefix.Length..];
         var topicStats = stats.Topics.GetValueOrDefault(name) ?? new TopicStats(0, new Dictionary<string, long>());
-        var presence = new TopicPresence(name, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes);
+        var push = new TopicStatsPush(name, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes);
         var key = new StringBuilder();
-        AppendCounts(key.Append(presence.Total).Append('|').Append(presence.Partial).Append('|'), presence.Nodes);
-        AppendSorted(key, presence.MissingNodes);
-        return (JsonSerializer.SerializeToUtf8Bytes(presence, SocketNodeJsonContext.Default.TopicPresence), key.ToString());
+        AppendCounts(key.Append(push.Total).Append('|').Append(push.Partial).Append('|'), push.Nodes);
+        AppendSorted(key, push.MissingNodes);
+        return (JsonSerializer.SerializeToUtf8Bytes(push, SocketNodeJsonContext.Default.TopicStatsPush), key.ToString());
     }
 
     private static string ContentKey(ClusterStats stats)
@@ -173,4 +173,4 @@ public sealed class PresenceBroadcaster(
 }
 
 /// <summary>One topic across the cluster, as pushed on <c>stats:&lt;topic&gt;</c>.</summary>
-public sealed record TopicPresence(string Topic, long Total, IReadOnlyDictionary<string, long> Nodes, bool Partial, IReadOnlyList<string> MissingNodes);
+public sealed record TopicStatsPush(string Topic, long Total, IReadOnlyDictionary<string, long> Nodes, bool Partial, IReadOnlyList<string> MissingNodes);

@@ -3,30 +3,30 @@ using System.Collections.Concurrent;
 namespace ConnCount.SocketNode.Sockets;
 
 /// <summary>
-/// The sockets on this node that joined a presence topic (<c>stats:cluster</c> or <c>stats:&lt;topic&gt;</c>),
+/// The sockets on this node that joined a stats topic (<c>stats:cluster</c> or <c>stats:&lt;topic&gt;</c>),
 /// with the join ref each must see on pushes and whether it has had its first push yet.
 /// </summary>
-public sealed class PresenceHub
+public sealed class StatsWatchHub
 {
-    /// <summary>Prefix of presence topics.</summary>
+    /// <summary>Prefix of stats topics.</summary>
     public const string Prefix = "stats:";
 
-    /// <summary>The presence topic for the whole cluster.</summary>
+    /// <summary>The stats topic for the whole cluster.</summary>
     public const string ClusterTopic = "stats:cluster";
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<PhoenixConnection, Subscriber>> _topics = new(StringComparer.Ordinal);
 
-    public static bool IsPresenceTopic(string topic) => topic.StartsWith(Prefix, StringComparison.Ordinal) && topic.Length > Prefix.Length;
+    public static bool IsStatsTopic(string topic) => topic.StartsWith(Prefix, StringComparison.Ordinal) && topic.Length > Prefix.Length;
 
     /// <summary>
     /// The names a topic's visibility depends on: itself and, for <c>stats:&lt;topic&gt;</c>, the watched topic, down
-    /// to a topic that is not a presence topic (<c>stats:stats:a</c> gives itself, <c>stats:a</c> and <c>a</c>).
+    /// to a topic that is not a stats topic (<c>stats:stats:a</c> gives itself, <c>stats:a</c> and <c>a</c>).
     /// <c>stats:cluster</c> watches no topic.
     /// </summary>
     public static IEnumerable<string> Levels(string topic)
     {
         yield return topic;
-        while (IsPresenceTopic(topic) && topic != ClusterTopic)
+        while (IsStatsTopic(topic) && topic != ClusterTopic)
         {
             topic = topic[Prefix.Length..];
             yield return topic;

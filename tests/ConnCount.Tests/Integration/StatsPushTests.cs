@@ -4,7 +4,7 @@ using ConnCount.Tests.Infrastructure;
 namespace ConnCount.Tests.Integration;
 
 /// <summary>Live counts pushed to clients that join <c>stats:cluster</c> or <c>stats:&lt;topic&gt;</c>.</summary>
-public class PresenceTests
+public class StatsPushTests
 {
     private static Uri Ws(Uri http) => PhoenixTestClient.WebSocketUri(http);
 
