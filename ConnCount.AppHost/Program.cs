@@ -26,8 +26,9 @@ var statsApiAdminKey = builder.AddParameter("statsapi-admin-key", new GeneratePa
 // JetStream is on and keeps the usage records in .data/nats/ (ConnCount:Nats:DataPath), or a volume in a container.
 var nats = builder.AddNats("nats");
 
-// The one message rule of the runnable example, given to the nodes and the StatsApi alike.
+// The one message rule of the runnable example, given to the nodes and the StatsApi alike; its topics track presence.
 const string MessageTopicsVariable = "ConnCount__Messages__Topics__0__Pattern";
+const string MessagePresenceVariable = "ConnCount__Messages__Topics__0__Presence";
 
 var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     .WithNats(nats)
@@ -35,8 +36,10 @@ var socketNode = builder.AddProject<Projects.ConnCount_SocketNode>("socketnode")
     // One protected pattern as an example: ordinary topics stay open, "private:*" needs a join token.
     .WithEnvironment("ConnCount__Auth__ProtectedTopics__0", "private:*")
     .WithEnvironment("ConnCount__Auth__SigningKey", joinSigningKey)
-    // The runnable example of messages: members of "room:*" topics push to each other across the replicas.
+    // The runnable example of messages and Presence: members of "room:*" topics push to each other and see who is
+    // there, across the replicas.
     .WithEnvironment(MessageTopicsVariable, "room:*")
+    .WithEnvironment(MessagePresenceVariable, "true")
     .WithDrainCommands(nodeAdminKey)
     // Locally every client comes through Aspire's proxy on loopback; it must not count as one client.
     .WithLocalProxyTrusted()

@@ -42,6 +42,8 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddTopicMessageRules(builder.Configuration);
         builder.Services.AddSingleton<Messaging.TopicMessaging>();
         builder.Services.AddSingleton<Messaging.TopicFanout>();
+        builder.Services.AddSingleton<Presence.PresenceTracker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Presence.PresenceTracker>());
         builder.Services.AddOptions<Spikes.SpikeOptions>().Bind(builder.Configuration.GetSection(Spikes.SpikeOptions.SectionName))
             .Validate(o => o.Factor > 1 && o.Alpha is > 0 and <= 1 && o.MinJoinsPerSecond >= 0 && o.SampleInterval > TimeSpan.Zero,
                 "ConnCount:Spikes needs Factor > 1, 0 < Alpha <= 1, MinJoinsPerSecond >= 0 and a positive SampleInterval.")

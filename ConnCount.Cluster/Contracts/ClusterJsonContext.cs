@@ -21,4 +21,7 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(DrainStatus))]
 [JsonSerializable(typeof(UsageRecord))]
 [JsonSerializable(typeof(UsagePeriodRecord))]
+[JsonSerializable(typeof(PresenceChange))]
+[JsonSerializable(typeof(PresenceSyncRequest))]
+[JsonSerializable(typeof(PresenceSnapshot))]
 public sealed partial class ClusterJsonContext : JsonSerializerContext;

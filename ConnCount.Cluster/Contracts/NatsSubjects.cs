@@ -40,6 +40,12 @@ public static class NatsSubjects
             ? $"conncount.v1.usage.records.{nodeId}"
             : throw new ArgumentException($"'{nodeId}' cannot be one token of a NATS subject.", nameof(nodeId));
 
+    /// <summary>
+    /// Request (<see cref="PresenceSyncRequest"/>) for a topic's presences: every node, or the one incarnation named, answers
+    /// its <see cref="PresenceSnapshot"/>. No queue group. The changes themselves travel on <see cref="TopicSubjects.PresenceFor"/>.
+    /// </summary>
+    public const string PresenceSync = "conncount.v1.presence.sync";
+
     /// <summary>Asks every node to announce itself at once (sent by a directory when it starts).</summary>
     public const string Discover = "conncount.v1.nodes.discover";
 

@@ -14,6 +14,14 @@ public static class TopicSubjects
     /// <summary>The subjects of topic messages start with this.</summary>
     public const string Prefix = "conncount.v1.topics.";
 
+    /// <summary>The subjects of topic presence changes (<see cref="PresenceChange"/>) start with this.</summary>
+    public const string PresencePrefix = "conncount.v1.presence.topics.";
+
     /// <summary>The subject of <paramref name="topic"/>.</summary>
-    public static string For(string topic) => Prefix + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(topic));
+    public static string For(string topic) => Prefix + Token(topic);
+
+    /// <summary>The subject of <paramref name="topic"/>'s presence changes: the same token under <see cref="PresencePrefix"/>.</summary>
+    public static string PresenceFor(string topic) => PresencePrefix + Token(topic);
+
+    private static string Token(string topic) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(topic));
 }

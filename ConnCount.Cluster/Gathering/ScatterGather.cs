@@ -10,7 +10,7 @@ namespace ConnCount.Cluster.Gathering;
 /// until every awaited node (<see cref="KnownNode.Awaited"/>) has answered, or the timeout. Zero responders is an answer (no replies); a
 /// NATS failure is <see cref="ClusterUnavailableException"/>. Both the stats and the usage gathers use it.
 /// </summary>
-internal static class ScatterGather
+public static class ScatterGather
 {
     /// <summary>Gathers the replies; a node that answers twice is in the list twice (aggregators keep its last).</summary>
     /// <param name="nodeOf">The answering node of a reply; null or empty marks the reply malformed (skipped, logged).</param>

@@ -32,4 +32,10 @@ public sealed class MessageTopicRule
     /// <summary>Messages one socket may push per second on these topics, with a burst of the same size.</summary>
     [Range(1, 100_000)]
     public int MessagesPerSecondPerSocket { get; set; } = 20;
+
+    /// <summary>
+    /// Whether these topics track Phoenix Presence: each member's presence, under its user (the join token's <c>sub</c>)
+    /// or an anonymous key, in <c>presence_state</c> and <c>presence_diff</c> across the cluster.
+    /// </summary>
+    public bool Presence { get; set; }
 }

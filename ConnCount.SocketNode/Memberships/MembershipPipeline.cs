@@ -25,6 +25,7 @@ public sealed class MembershipPipeline(
     StatsWatchHub watchHub,
     Messaging.TopicMessaging messaging,
     Messaging.TopicFanout fanout,
+    Presence.PresenceTracker presence,
     UsageLedger clock,
     IEnumerable<IMembershipObserver> observers)
 {
@@ -59,17 +60,30 @@ public sealed class MembershipPipeline(
 
     /// <summary>
     /// Before a new membership's reply: on a topic that carries messages the socket becomes one of the topic's members
-    /// here, once NATS has the topic's subscription, so every message published after the reply reaches it.
+    /// here, once NATS has the topic's subscription, so every message published after the reply reaches it; on a
+    /// presence topic the topic's presences are synced here first, so the state the member receives is the cluster's.
     /// </summary>
     internal Task ReadyAsync(string topic, PhoenixConnection connection) =>
-        messaging.RuleFor(topic) is null ? Task.CompletedTask : fanout.AddAsync(topic, connection);
+        messaging.RuleFor(topic) switch
+        {
+            null => Task.CompletedTask,
+            { Presence: false } => fanout.AddAsync(topic, connection),
+            _ => Task.WhenAll(fanout.AddAsync(topic, connection), presence.OpenAsync(topic, connection)),
+        };
 
-    /// <summary>After the join's (or rejoin's) reply went out: a watcher starts receiving pushes under its join ref.</summary>
+    /// <summary>
+    /// After the join's (or rejoin's) reply went out: a watcher starts receiving pushes under its join ref; a member of a
+    /// presence topic is tracked and receives <c>presence_state</c>.
+    /// </summary>
     internal void Started(string topic, in Membership membership, PhoenixConnection connection)
     {
         if (StatsWatchHub.IsStatsTopic(topic))
         {
             watchHub.Subscribe(topic, connection, membership.JoinRef);
+        }
+        else if (messaging.Enabled && presence.Tracks(topic))
+        {
+            presence.Track(topic, connection, membership.JoinRef, membership.Grant.User);
         }
     }
 
@@ -95,6 +109,7 @@ public sealed class MembershipPipeline(
         if (messaging.Enabled)
         {
             fanout.Remove(topic, connection);
+            presence.Untrack(topic, connection);
         }
 
         // Observers first, the count last: while a membership is counted its entry stays, so every slot an observer

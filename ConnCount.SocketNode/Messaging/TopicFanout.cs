@@ -128,20 +128,8 @@ public sealed class TopicFanout(INatsConnection nats, NodeIdentity identity, ILo
         {
             if (skip == 0 || member.Sender?.Id != skip)
             {
-                _ = SendAsync(member, frame);
+                member.Post(frame);
             }
-        }
-    }
-
-    private static async Task SendAsync(PhoenixConnection member, byte[] frame)
-    {
-        try
-        {
-            await member.SendAsync(frame, CancellationToken.None);
-        }
-        catch (Exception)
-        {
-            // The socket is closing; its memberships end (and leave this topic) on the way.
         }
     }
 

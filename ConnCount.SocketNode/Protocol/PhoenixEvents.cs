@@ -20,4 +20,10 @@ public static class PhoenixEvents
 
     /// <summary>The push a <c>stats:*</c> channel receives when its counts change.</summary>
     public const string ConnectionStats = "connection_stats";
+
+    /// <summary>Phoenix Presence: every presence of the topic, sent to a member right after its join.</summary>
+    public const string PresenceState = "presence_state";
+
+    /// <summary>Phoenix Presence: presences that joined and left, broadcast to the topic's members.</summary>
+    public const string PresenceDiff = "presence_diff";
 }

@@ -71,6 +71,21 @@ public abstract class PhoenixConnection
     /// <summary>Tears the connection down at once; its memberships then end.</summary>
     public abstract void Abort();
 
+    /// <summary>Sends a frame made for many sockets without waiting for it; a socket that is closing drops it.</summary>
+    internal void Post(byte[] frame) => _ = PostAsync(frame);
+
+    private async Task PostAsync(byte[] frame)
+    {
+        try
+        {
+            await SendAsync(frame, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // The socket is closing; its memberships end on the way.
+        }
+    }
+
     /// <summary>Sends one text frame written by <paramref name="write"/>.</summary>
     public Task SendAsync(Action<IBufferWriter<byte>> write, CancellationToken cancellationToken)
     {

@@ -1,0 +1,367 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
+using ConnCount.Cluster.Messaging;
+using ConnCount.SocketNode.Node;
+using ConnCount.SocketNode.Sockets;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace ConnCount.SocketNode.Presence;
+
+/// <summary>
+/// Phoenix Presence across the cluster, for the topics whose <c>ConnCount:Messages</c> rule sets <c>Presence</c>. A
+/// member's presence is tracked after its join reply, under its user (the join token's <c>sub</c>) or an anonymous key,
+/// and it receives <c>presence_state</c>; every member on every node receives <c>presence_diff</c> for each join and
+/// leave. Each node publishes its own sockets' changes, numbered, on the topic's presence subject, and keeps every
+/// node's presences of the topics it holds members of (<see cref="PresenceTopic"/>).
+/// </summary>
+/// <remarks>
+/// A node that opens a topic subscribes, then asks every node for its presences of it (<see cref="NatsSubjects.PresenceSync"/>),
+/// holding the changes that arrive meanwhile. A missed change is seen by its number and repaired from a snapshot of its
+/// node. A node the directory stops counting live (dead, paused, cut off: <see cref="ClusterOptions.NodeExpiry"/>) has
+/// its presences removed as leaves, checked every <see cref="SweepPeriod"/>; if it is heard again they come back
+/// from a snapshot. After this node's own NATS connection returns, every topic is synced again.
+/// </remarks>
+public sealed partial class PresenceTracker(
+    INatsConnection nats,
+    NodeIdentity identity,
+    NodeDirectory directory,
+    TopicMessageRules rules,
+    IOptions<ClusterOptions> cluster,
+    TimeProvider time,
+    ILogger<PresenceTracker> logger) : BackgroundService
+{
+    /// <summary>How often silent nodes are looked for, and topics without members retired.</summary>
+    public static readonly TimeSpan SweepPeriod = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a topic without members stays open here (as its message subscription does).</summary>
+    private static readonly TimeSpan EmptyGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest a join waits for its topic's first sync before its reply.</summary>
+    private static readonly TimeSpan SyncWait = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan SnapshotTimeout = TimeSpan.FromSeconds(2);
+
+    private static readonly NatsJsonContextSerializer<PresenceChange> ChangeSerializer = new(ClusterJsonContext.Default);
+    private static readonly NatsJsonContextSerializer<PresenceSyncRequest> RequestSerializer = new(ClusterJsonContext.Default);
+    private static readonly NatsJsonContextSerializer<PresenceSnapshot> SnapshotSerializer = new(ClusterJsonContext.Default);
+
+    private readonly ConcurrentDictionary<string, PresenceTopic> _topics = new(StringComparer.Ordinal);
+    private readonly PresenceOrigin _self = new(identity.Id, identity.StartedAt);
+
+    // phx_refs are unique across the cluster and its restarts: a random prefix per process and a counter.
+    private readonly string _refPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+    private long _lastRef;
+    private long _lastSeq;
+    private CancellationToken _stopping;
+
+    /// <summary>Whether <paramref name="topic"/> tracks presence.</summary>
+    public bool Tracks(string topic) => rules.RuleFor(topic) is { Presence: true };
+
+    /// <summary>Topics this node holds presence state of now.</summary>
+    public int OpenTopics => _topics.Count;
+
+    /// <summary>
+    /// Before a join's reply: opens the topic here (subscribed and synced with every node), holding a place for the
+    /// member, so the <c>presence_state</c> it receives after its reply is the cluster's.
+    /// </summary>
+    public async Task OpenAsync(string topic, PhoenixConnection connection)
+    {
+        while (true)
+        {
+            var opened = _topics.GetOrAdd(topic, static (t, tracker) => tracker.Create(t), this);
+            if (opened.TryReserve(connection))
+            {
+                try
+                {
+                    await opened.Synced.WaitAsync(SyncWait);
+                }
+                catch (TimeoutException)
+                {
+                    LogSyncSlow(topic);
+                }
+
+                return;
+            }
+
+            _topics.TryRemove(KeyValuePair.Create(topic, opened));
+        }
+    }
+
+    /// <summary>After the join's reply: tracks the member's presence (or, on a rejoin, sends it a fresh state).</summary>
+    public void Track(string topic, PhoenixConnection connection, string joinRef, string? user)
+    {
+        if (!_topics.TryGetValue(topic, out var open))
+        {
+            // OpenAsync's reservation keeps the topic open until this member leaves.
+            LogNotOpen(topic);
+            return;
+        }
+
+        var change = open.Track(connection, joinRef, () => NewEntry(user), NextSeq, _self, NowMs());
+        Publish(change);
+    }
+
+    /// <summary>A membership of a presence topic ended (leave, close, node stop): its presence leaves, once.</summary>
+    public void Untrack(string topic, PhoenixConnection connection)
+    {
+        if (_topics.TryGetValue(topic, out var open))
+        {
+            Publish(open.Untrack(connection, NextSeq, _self, NowMs()));
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        await Task.Yield();
+        nats.ConnectionOpened += OnReconnected;
+        using var unsubscribe = stoppingToken.Register(() => nats.ConnectionOpened -= OnReconnected);
+        await Task.WhenAll(
+            NatsLoop.KeepRunningAsync("answer presence syncs", AnswerSyncsAsync, logger, stoppingToken),
+            SweepAsync(stoppingToken));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        foreach (var open in _topics.Values)
+        {
+            await DisposeSubscriptionAsync(open);
+        }
+    }
+
+    private PresenceTopic Create(string topic)
+    {
+        var open = new PresenceTopic(topic, _self, NowMs());
+        open.Synced = OpenSubscriptionAsync(open);
+        return open;
+    }
+
+    private async Task OpenSubscriptionAsync(PresenceTopic open)
+    {
+        try
+        {
+            var subscription = await nats.SubscribeCoreAsync(TopicSubjects.PresenceFor(open.Topic), serializer: ChangeSerializer, cancellationToken: _stopping);
+            open.Subscription = subscription;
+            _ = ReadChangesAsync(open, subscription);
+            // A round trip after the SUB: the server has it before the sync asks, so no change falls between the two.
+            await nats.PingAsync(_stopping);
+        }
+        catch (Exception ex) when (ex is NatsException or OperationCanceledException)
+        {
+            LogSyncFailed(open.Topic, ex.Message);
+        }
+
+        await SyncAsync(open);
+    }
+
+    private async Task SyncAsync(PresenceTopic open)
+    {
+        IReadOnlyList<PresenceSnapshot> snapshots = [];
+        try
+        {
+            (snapshots, _) = await ScatterGather.GatherAsync(
+                nats,
+                NatsSubjects.PresenceSync,
+                new PresenceSyncRequest(open.Topic),
+                RequestSerializer,
+                SnapshotSerializer,
+                directory.Snapshot(),
+                s => s.Node,
+                cluster.Value.GatherTimeout,
+                logger);
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            // Without NATS there is nobody to ask; the reconnect syncs again.
+            LogSyncFailed(open.Topic, ex.Message);
+        }
+
+        var mine = snapshots.Where(s => s.Topic == open.Topic).ToList();
+        AskSnapshots(open, open.EndSync(mine, NowMs()));
+    }
+
+    private async Task ReadChangesAsync(PresenceTopic open, INatsSub<PresenceChange> subscription)
+    {
+        try
+        {
+            await foreach (var msg in subscription.Msgs.ReadAllAsync(_stopping))
+            {
+                if (msg.Data is { Node.Length: > 0 } change && change.Topic == open.Topic && change.Joins is not null && change.Leaves is not null)
+                {
+                    if (open.Receive(change, NowMs()) is { } gap)
+                    {
+                        AskSnapshots(open, [gap]);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Stopped reading presence changes of {Topic}", open.Topic);
+        }
+    }
+
+    private void AskSnapshots(PresenceTopic open, List<PresenceOrigin> origins)
+    {
+        foreach (var origin in origins.Distinct())
+        {
+            open.Asked(origin, NowMs());
+            _ = AskSnapshotAsync(open, origin);
+        }
+    }
+
+    private async Task AskSnapshotAsync(PresenceTopic open, PresenceOrigin origin)
+    {
+        try
+        {
+            var reply = await nats.RequestAsync(
+                NatsSubjects.PresenceSync,
+                new PresenceSyncRequest(open.Topic, origin.Node, origin.StartedAt),
+                requestSerializer: RequestSerializer,
+                replySerializer: SnapshotSerializer,
+                replyOpts: new NatsSubOpts { Timeout = SnapshotTimeout },
+                cancellationToken: _stopping);
+            if (reply.Data is { } snapshot && snapshot.Topic == open.Topic && open.Receive(snapshot, NowMs()) is { } again)
+            {
+                AskSnapshots(open, [again]);
+            }
+        }
+        catch (Exception ex) when (ex is NatsException or OperationCanceledException or TimeoutException)
+        {
+            // The sweep asks again; a node that is gone is dropped by it.
+            LogSnapshotFailed(origin.Node, open.Topic, ex.Message);
+        }
+    }
+
+    private async Task AnswerSyncsAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var msg in nats.SubscribeAsync(NatsSubjects.PresenceSync, serializer: RequestSerializer, cancellationToken: stoppingToken))
+        {
+            if (msg.Data is not { Topic: { } topic } request
+                || (request.Node is { } node && (node != _self.Node || request.StartedAt != _self.StartedAt)))
+            {
+                continue;
+            }
+
+            var (seq, entries) = _topics.TryGetValue(topic, out var open) ? open.LocalSnapshot() : (0, []);
+            await msg.ReplyAsync(new PresenceSnapshot(_self.Node, _self.StartedAt, topic, seq, entries), serializer: SnapshotSerializer, cancellationToken: stoppingToken);
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SweepPeriod, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await SweepOnceAsync();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SweepOnceAsync()
+    {
+        if (_topics.IsEmpty)
+        {
+            return;
+        }
+
+        var known = directory.Snapshot();
+        var live = known.Where(n => n.Awaited).Select(n => new PresenceOrigin(n.Node, n.StartedAt)).ToHashSet();
+        var all = known.Select(n => new PresenceOrigin(n.Node, n.StartedAt)).ToHashSet();
+        var now = NowMs();
+        var expiry = (long)cluster.Value.NodeExpiry.TotalMilliseconds;
+        foreach (var open in _topics.Values)
+        {
+            if (open.TryRetire(now, (long)EmptyGrace.TotalMilliseconds))
+            {
+                _topics.TryRemove(KeyValuePair.Create(open.Topic, open));
+                await DisposeSubscriptionAsync(open);
+                continue;
+            }
+
+            var ask = open.Sweep(o => o == _self || live.Contains(o), all.Contains, now, expiry, (long)SnapshotTimeout.TotalMilliseconds);
+            AskSnapshots(open, ask);
+        }
+    }
+
+    private ValueTask OnReconnected(object? sender, NatsEventArgs args)
+    {
+        // What happened while this node was cut off is not known: ask every node again.
+        foreach (var open in _topics.Values)
+        {
+            open.BeginSync();
+            _ = SyncAsync(open);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Publish(PresenceChange? change)
+    {
+        if (change is not null)
+        {
+            _ = PublishAsync(change);
+        }
+    }
+
+    private async Task PublishAsync(PresenceChange change)
+    {
+        try
+        {
+            await nats.PublishAsync(TopicSubjects.PresenceFor(change.Topic), change, serializer: ChangeSerializer, cancellationToken: _stopping);
+        }
+        catch (Exception ex) when (ex is NatsException or OperationCanceledException)
+        {
+            // The other nodes see the gap in the numbers at the next change, or sync again after their reconnect.
+            LogPublishFailed(change.Topic, ex.Message);
+        }
+    }
+
+    private static async Task DisposeSubscriptionAsync(PresenceTopic open)
+    {
+        if (open.Subscription is { } subscription)
+        {
+            await subscription.DisposeAsync();
+        }
+    }
+
+    private PresenceEntry NewEntry(string? user)
+    {
+        var reference = $"{_refPrefix}{Interlocked.Increment(ref _lastRef)}";
+        return new PresenceEntry(user ?? $"{AnonymousKeyPrefix}{reference}", reference, time.GetUtcNow().ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>The key of a member whose join carried no user: its own, so each anonymous socket is listed once.</summary>
+    public const string AnonymousKeyPrefix = "anonymous:";
+
+    private long NextSeq() => Interlocked.Increment(ref _lastSeq);
+
+    private long NowMs() => time.GetTimestamp() * 1000 / time.TimestampFrequency;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence of {Topic} was not synced with every node before a join's reply; it is completed as the nodes answer")]
+    private partial void LogSyncSlow(string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A member of {Topic} was to be tracked, but the topic's presence is not open here")]
+    private partial void LogNotOpen(string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence of {Topic} could not be synced: {Reason}")]
+    private partial void LogSyncFailed(string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No presence snapshot of {Topic} from node {Node}: {Reason}")]
+    private partial void LogSnapshotFailed(string node, string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A presence change of {Topic} could not be published: {Reason}")]
+    private partial void LogPublishFailed(string topic, string reason);
+}
