@@ -258,7 +258,7 @@ public sealed class PhoenixTestClient : IAsyncDisposable
     private string NextRef() => Interlocked.Increment(ref _lastRef).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The ref of the topic's current join, or null for a topic this client has not joined.</summary>
-    private string? JoinRefOf(string topic) => _joinRefs.TryGetValue(topic, out var joinRef) ? joinRef : null;
+    public string? JoinRefOf(string topic) => _joinRefs.TryGetValue(topic, out var joinRef) ? joinRef : null;
 
     private Task<PhoenixReply> RequestAsync(string? joinRef, string @ref, string topic, string evt, object payload, CancellationToken cancellationToken)
     {

@@ -24,6 +24,13 @@ public static class NodeJs
         }
     }
 
+    /// <summary>Starts a script that runs until stopped; read its output with <see cref="ExternalProcess.WaitForOutputAsync"/>.</summary>
+    public static async Task<ExternalProcess> StartAsync(string script, IEnumerable<string> args)
+    {
+        await Installed.Value;
+        return ExternalProcess.Start("node", [script, .. args], workingDirectory: Folder);
+    }
+
     /// <summary>Runs a script until it exits by itself; its output and exit code (null when it was still running at the timeout).</summary>
     public static async Task<(string Output, int? ExitCode)> RunToExitAsync(string script, TimeSpan timeout)
     {
