@@ -85,6 +85,65 @@ public partial class PhoenixJsClientTests
         Assert.Contains("bob heard alice: hello", output);
     }
 
+    [Fact]
+    public async Task Official_phoenix_presence_lists_every_user_on_three_nodes_and_drops_a_killed_nodes_users()
+    {
+        await using var cluster = await TestCluster.StartAsync(new()
+        {
+            ["ConnCount__Messages__Topics__0__Pattern"] = "room:*",
+            ["ConnCount__Messages__Topics__0__Presence"] = "true",
+            ["ConnCount__Auth__SigningKey"] = JoinTokens.SigningKey,
+        });
+        var urls = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            urls.Add(PhoenixTestClient.WebSocketUri(await cluster.StartNodeAsync($"node-{i}")) + "socket");
+        }
+
+        await cluster.StartApiAsync();
+        await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => s.GetProperty("cluster_size").GetInt32() == 3);
+        string As(string user) => "#" + JoinTokens.Issue(["room:js-presence"], user: user);
+
+        // alice on node-0 and node-1, bob on node-2, a guest without a token on node-0.
+        await using var script = await NodeJs.StartAsync(
+            "phoenix-presence.mjs",
+            ["room:js-presence", urls[0] + As("alice"), urls[1] + As("alice"), urls[2] + As("bob"), urls[0]]);
+
+        var everyone = await script.WaitForOutputAsync(
+            o => Enumerable.Range(0, 4).All(i => LastSync(o, i) == "alice=2,anonymous=1,bob=1") || o.Contains("FAIL"),
+            TimeSpan.FromSeconds(30));
+        Assert.True(everyone, script.Output);
+        Assert.DoesNotContain("FAIL", script.Output);
+
+        cluster.Nodes["node-2"].Process.Kill();
+
+        // Node expiry is 2 s in the tests; the wait is a bound, not a measurement.
+        var gone = await script.WaitForOutputAsync(
+            o => new[] { 0, 1, 3 }.All(i => LastSync(o, i) == "alice=2,anonymous=1"),
+            TimeSpan.FromSeconds(10));
+        Assert.True(gone, script.Output);
+    }
+
+    /// <summary>The list socket <paramref name="socket"/> of phoenix-presence.mjs printed last.</summary>
+    private static string? LastSync(string output, int socket) =>
+        output.Split('\n').Select(l => l.TrimEnd('\r')).LastOrDefault(l => l.StartsWith($"SYNC {socket} ", StringComparison.Ordinal))?[$"SYNC {socket} ".Length..];
+
+    [Fact]
+    public async Task Readme_presence_example_lists_both_sockets()
+    {
+        await using var cluster = await TestCluster.StartAsync(new()
+        {
+            ["ConnCount__Messages__Topics__0__Pattern"] = "room:*",
+            ["ConnCount__Messages__Topics__0__Presence"] = "true",
+        });
+        var node = await cluster.StartNodeAsync("node-1");
+
+        var output = await RunReadmeBlockAsync("new Presence", "readme-presence.generated.mjs", node);
+
+        Assert.Contains("alice sees 2 present", output);
+        Assert.Contains("bob sees 2 present", output);
+    }
+
     /// <summary>
     /// Runs the README's JavaScript block that contains <paramref name="text"/>, as written but pointed at
     /// <paramref name="node"/>; the block ends by itself once it has printed. Returns what it printed.
