@@ -5,7 +5,7 @@ namespace ConnCount.AppHost.Tests;
 
 /// <summary>
 /// The AppHost's runnable example of messages: <c>room:*</c> topics carry them across the replicas, from a member's
-/// push and from the stats API's publish with the generated admin key.
+/// push and from the stats API's publish with the generated admin key, and track who is present on every replica.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public sealed class MessagesThroughAppHostTests(ConnCountAppFixture fixture)
@@ -47,6 +47,32 @@ public sealed class MessagesThroughAppHostTests(ConnCountAppFixture fixture)
             }
 
             Assert.DoesNotContain(sender.Client.Pushes, p => p[3].GetString() == "shout");
+        }
+        finally
+        {
+            await ClusterSockets.CloseAllAsync(sockets);
+        }
+    }
+
+    [Fact]
+    public async Task Every_member_of_a_room_lists_every_socket_on_every_replica()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await _cluster.WaitForEmptyClusterAsync(timeout.Token);
+        var sockets = await _cluster.OpenAsync("room:apphost-presence", timeout.Token);
+        try
+        {
+            var topic = "room:apphost-presence:all";
+            Assert.True(sockets.Select(s => s.Node).Distinct().Count() > 1, "the sockets landed on more than one replica");
+            foreach (var member in sockets)
+            {
+                await Eventually.MatchAsync(
+                    () => Task.FromResult(PresenceView.Of(member.Client, topic).Metas),
+                    metas => metas == sockets.Count,
+                    TimeSpan.FromSeconds(15),
+                    $"a member on {member.Node} lists all {sockets.Count} sockets",
+                    timeout.Token);
+            }
         }
         finally
         {
