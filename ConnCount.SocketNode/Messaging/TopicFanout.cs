@@ -38,7 +38,7 @@ public sealed class TopicFanout(INatsConnection nats, NodeIdentity identity, ILo
     {
         while (true)
         {
-            var members = _topics.GetOrAdd(topic, static (t, fanout) => new TopicMembers(fanout, t), this);
+            var members = GetOrCreate(topic);
             if (members.TryAdd(connection))
             {
                 try
@@ -56,6 +56,24 @@ public sealed class TopicFanout(INatsConnection nats, NodeIdentity identity, ILo
             // It was being removed: the next round finds or makes a fresh one.
             _topics.TryRemove(new KeyValuePair<string, TopicMembers>(topic, members));
         }
+    }
+
+    /// <summary>The topic's members; the one that wins a race to create them alone subscribes.</summary>
+    private TopicMembers GetOrCreate(string topic)
+    {
+        if (_topics.TryGetValue(topic, out var members))
+        {
+            return members;
+        }
+
+        var fresh = new TopicMembers(this, topic);
+        members = _topics.GetOrAdd(topic, fresh);
+        if (members == fresh)
+        {
+            fresh.Subscribe();
+        }
+
+        return members;
     }
 
     /// <summary>Removes a member; the topic's subscription ends a grace period after its last member left.</summary>
@@ -144,16 +162,21 @@ public sealed class TopicFanout(INatsConnection nats, NodeIdentity identity, ILo
         private long _generation;
         private bool _retired;
 
+        private readonly TaskCompletionSource<Task> _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public TopicMembers(TopicFanout fanout, string topic)
         {
             _fanout = fanout;
             Topic = topic;
-            Subscribed = SubscribeAsync();
         }
 
         public string Topic { get; }
 
-        public Task Subscribed { get; }
+        /// <summary>Completes once NATS has the subscription (or failed to make it).</summary>
+        public Task Subscribed => _subscribed.Task.Unwrap();
+
+        /// <summary>Subscribes; called once, by the instance that was kept.</summary>
+        public void Subscribe() => _subscribed.TrySetResult(SubscribeAsync());
 
         public bool TryAdd(PhoenixConnection connection)
         {

@@ -15,6 +15,7 @@ internal sealed class PresenceTopic
     private readonly Dictionary<PhoenixConnection, Member?> _members = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<PresenceOrigin, long> _repairsAskedMs = [];
     private readonly PresenceReplica _replica;
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _emptySinceMs;
     private bool _retired;
 
@@ -29,7 +30,10 @@ internal sealed class PresenceTopic
     public string Topic { get; }
 
     /// <summary>Completes once the first sync ended (or failed): a joining member waits for it, briefly, before its reply.</summary>
-    public Task Synced { get; set; } = Task.CompletedTask;
+    public Task Synced => _synced.Task;
+
+    /// <summary>The first sync ended.</summary>
+    public void MarkSynced() => _synced.TrySetResult();
 
     /// <summary>The subscription to the topic's changes, ended when the topic is retired.</summary>
     public IAsyncDisposable? Subscription { get; set; }

@@ -71,7 +71,7 @@ public sealed partial class PresenceTracker(
     {
         while (true)
         {
-            var opened = _topics.GetOrAdd(topic, static (t, tracker) => tracker.Create(t), this);
+            var opened = GetOrOpen(topic);
             if (opened.TryReserve(connection))
             {
                 try
@@ -133,10 +133,21 @@ public sealed partial class PresenceTracker(
         }
     }
 
-    private PresenceTopic Create(string topic)
+    /// <summary>The topic's open state; the one that wins a race to open it alone subscribes.</summary>
+    private PresenceTopic GetOrOpen(string topic)
     {
-        var open = new PresenceTopic(topic, _self, NowMs());
-        open.Synced = OpenSubscriptionAsync(open);
+        if (_topics.TryGetValue(topic, out var open))
+        {
+            return open;
+        }
+
+        var fresh = new PresenceTopic(topic, _self, NowMs());
+        open = _topics.GetOrAdd(topic, fresh);
+        if (open == fresh)
+        {
+            _ = OpenSubscriptionAsync(fresh);
+        }
+
         return open;
     }
 
@@ -156,6 +167,7 @@ public sealed partial class PresenceTracker(
         }
 
         await SyncAsync(open);
+        open.MarkSynced();
     }
 
     private async Task SyncAsync(PresenceTopic open)
