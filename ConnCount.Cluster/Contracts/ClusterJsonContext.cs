@@ -19,6 +19,9 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(SpikeEvent))]
 [JsonSerializable(typeof(ThresholdEvent))]
 [JsonSerializable(typeof(DrainStatus))]
+[JsonSerializable(typeof(DisconnectRequest))]
+[JsonSerializable(typeof(DisconnectReply))]
+[JsonSerializable(typeof(DisconnectResult))]
 [JsonSerializable(typeof(UsageRecord))]
 [JsonSerializable(typeof(UsagePeriodRecord))]
 public sealed partial class ClusterJsonContext : JsonSerializerContext;
