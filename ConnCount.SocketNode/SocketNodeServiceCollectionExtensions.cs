@@ -25,6 +25,7 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddHostedService<DuplicateIdentityGuard>();
         builder.Services.AddSingleton<NodeState>();
         builder.Services.AddSingleton<NodeDrainer>();
+        builder.Services.AddSingleton<NodeDisconnector>();
         builder.Services.AddHealthChecks().AddCheck<DrainingHealthCheck>(DrainingHealthCheck.Name, tags: ["ready"]);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TopicTable>();

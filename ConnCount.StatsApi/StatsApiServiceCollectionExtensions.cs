@@ -44,6 +44,7 @@ public static class StatsApiServiceCollectionExtensions
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, StatsApiJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(2, HistoryJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(3, MessagesJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(4, Admin.AdminJsonContext.Default);
         });
         return builder;
     }

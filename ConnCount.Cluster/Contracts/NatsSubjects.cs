@@ -46,6 +46,12 @@ public static class NatsSubjects
     /// </summary>
     public const string PresenceSync = "conncount.v1.presence.sync";
 
+    /// <summary>
+    /// Scatter-gather request (<see cref="DisconnectRequest"/> with one selector): every node closes its sockets of that
+    /// user or topic and answers a <see cref="DisconnectReply"/>, 0 when it has none. No queue group.
+    /// </summary>
+    public const string Disconnect = "conncount.v1.admin.disconnect";
+
     /// <summary>Asks every node to announce itself at once (sent by a directory when it starts).</summary>
     public const string Discover = "conncount.v1.nodes.discover";
 
@@ -62,6 +68,13 @@ public static class NatsSubjects
     /// <summary>Request to one node (<c>conncount.v1.nodes.&lt;node&gt;.admin.resume</c>): accept sockets again; answers a <see cref="DrainStatus"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a <see cref="NodeIds.IsSubjectToken">subject token</see>.</exception>
     public static string NodeResume(string nodeId) => NodeAdmin(nodeId, "resume");
+
+    /// <summary>
+    /// Request to one node (<c>conncount.v1.nodes.&lt;node&gt;.admin.disconnect</c>): close its sockets (all of them for a
+    /// <see cref="DisconnectRequest"/> without a selector) and answer a <see cref="DisconnectReply"/>. Only that node subscribes.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a <see cref="NodeIds.IsSubjectToken">subject token</see>.</exception>
+    public static string NodeDisconnect(string nodeId) => NodeAdmin(nodeId, "disconnect");
 
     /// <summary>
     /// Request to whichever processes run as one node id (<c>conncount.v1.nodes.&lt;node&gt;.identity</c>): each answers

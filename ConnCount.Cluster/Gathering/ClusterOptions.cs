@@ -27,8 +27,9 @@ public sealed class ClusterOptions
     public TimeSpan GatherTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// The longest an admin request to one node (drain, resume) waits for its answer. A drain answers once its
-    /// sockets have closed, which takes up to the nodes' 3 s close-handshake grace.
+    /// The longest an admin request waits for its answer: to one node (drain, resume, disconnect by node), or from every
+    /// node (disconnect by user or topic, which then answers partial). A drain or a disconnect answers once its sockets
+    /// have closed, which takes up to the nodes' 3 s close-handshake grace.
     /// </summary>
     public TimeSpan AdminTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -5,11 +5,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ConnCount.Cluster.Gathering;
 
-/// <summary>Registers the cluster view: node directory, its listener, the stats and usage clients and the node admin client.</summary>
+/// <summary>Registers the cluster view: node directory, its listener, the stats and usage clients, and the admin clients (drain, disconnect).</summary>
 public static class ClusterServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="NodeDirectory"/>, <see cref="NodeDirectoryListener"/>, <see cref="ClusterStatsClient"/>, <see cref="ClusterUsageClient"/> with the <see cref="StoredUsageFeed"/> it adds durable usage from, and <see cref="NodeAdminClient"/>,
+    /// Adds <see cref="NodeDirectory"/>, <see cref="NodeDirectoryListener"/>, <see cref="ClusterStatsClient"/>, <see cref="ClusterUsageClient"/> with the <see cref="StoredUsageFeed"/> it adds durable usage from, <see cref="NodeAdminClient"/> and <see cref="ClusterDisconnectClient"/>,
     /// bound to the <c>ConnCount:Cluster</c> section. Needs an <c>INatsConnection</c> registered.
     /// </summary>
     public static IServiceCollection AddClusterStats(this IServiceCollection services, IConfiguration configuration)
@@ -27,6 +27,7 @@ public static class ClusterServiceCollectionExtensions
         services.AddSingleton<StoredUsageFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<StoredUsageFeed>());
         services.AddSingleton<NodeAdminClient>();
+        services.AddSingleton<ClusterDisconnectClient>();
         services.AddHostedService<NodeDirectoryListener>();
         return services;
     }

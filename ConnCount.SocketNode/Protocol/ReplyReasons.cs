@@ -60,6 +60,9 @@ public static class ReplyReasons
     /// <summary>A cluster-wide query that could not be gathered (NATS down).</summary>
     public const string ClusterUnavailable = "cluster unavailable";
 
+    /// <summary>The close reason sent with <see cref="Node.NodeDisconnector.CloseStatus"/> to a socket an admin disconnected.</summary>
+    public const string DisconnectedByAdmin = "disconnected by admin";
+
     /// <summary>The close reason sent to a socket silent past <see cref="SocketNodeOptions.IdleTimeout"/>.</summary>
     public const string IdleTimeout = "idle timeout";
 }

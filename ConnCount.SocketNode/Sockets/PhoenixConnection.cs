@@ -48,6 +48,12 @@ public abstract class PhoenixConnection
     /// <summary>Milliseconds (of <see cref="Environment.TickCount64"/>) when the client last sent a message.</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
+    /// <summary>Whether a valid token this socket showed (its <c>authToken</c> or a join's) named <paramref name="user"/>; safe from any thread.</summary>
+    public bool ShowedUser(string user) => ReadAccess?.ShowedUser(user) == true;
+
+    /// <summary>Whether this socket holds a membership of <paramref name="topic"/> (a <c>stats:*</c> watch included); safe from any thread.</summary>
+    public bool Holds(string topic) => Memberships.HoldsFromAnyThread(topic);
+
     /// <summary>Records that the client sent a message now.</summary>
     internal void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 

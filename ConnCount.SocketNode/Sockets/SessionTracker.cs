@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace ConnCount.SocketNode.Sockets;
 
 /// <summary>
-/// Knows every open session so it can close idle ones (the idle timeout) and close them all with 1001
-/// when the node stops. It never touches counts: ending a session's loop does that.
+/// Knows every open session so it can close idle ones (the idle timeout), close them all with 1001
+/// when the node stops or drains, and close the ones an admin selects. It never touches counts: ending a session's
+/// loop does that.
 /// </summary>
 public sealed class SessionTracker(
     IOptions<SocketNodeOptions> options,
@@ -67,19 +68,42 @@ public sealed class SessionTracker(
     {
         var sessions = _sessions.Keys.ToList();
         logger.LogInformation("{Reason}: closing {Count} sockets with 1001", reason, sessions.Count);
-        await Task.WhenAll(sessions.Select(s => s.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, reason, CancellationToken.None)));
+        await CloseAsync(sessions, WebSocketCloseStatus.EndpointUnavailable, reason);
+        return sessions.Count;
+    }
+
+    /// <summary>
+    /// Closes every open socket that <paramref name="match"/> selects with <paramref name="status"/> and
+    /// <paramref name="reason"/>, and answers once they are gone: each one's client finished the close handshake or,
+    /// after the grace, was cut off. Their memberships end on the sockets' own close path, once each.
+    /// </summary>
+    /// <remarks>Scans every session: for rare admin requests, cheaper than an index kept up to date on every join.</remarks>
+    /// <returns>How many sockets it closed.</returns>
+    public async Task<int> CloseMatchingAsync(Func<PhoenixConnection, bool> match, WebSocketCloseStatus status, string reason)
+    {
+        var sessions = _sessions.Keys.Where(match).ToList();
+        await CloseAsync(sessions, status, reason);
+        return sessions.Count;
+    }
+
+    private async Task CloseAsync(List<PhoenixConnection> sessions, WebSocketCloseStatus status, string reason)
+    {
+        // The grace bounds the close frames' sends too: a peer that reads nothing must not hold the answer up.
+        using (var sendTimeout = new CancellationTokenSource(CloseHandshakeGrace))
+        {
+            await Task.WhenAll(sessions.Select(s => s.CloseAsync(status, reason, sendTimeout.Token)));
+        }
+
         var deadline = Environment.TickCount64 + (long)CloseHandshakeGrace.TotalMilliseconds;
-        while (!_sessions.IsEmpty && Environment.TickCount64 < deadline)
+        while (sessions.Any(_sessions.ContainsKey) && Environment.TickCount64 < deadline)
         {
             await Task.Delay(50);
         }
 
-        foreach (var session in _sessions.Keys.Intersect(sessions))
+        foreach (var session in sessions.Where(_sessions.ContainsKey))
         {
             session.Abort();
         }
-
-        return sessions.Count;
     }
 
     private void AbortIdle(long silentSince)

@@ -50,6 +50,9 @@ public sealed class PhoenixTestClient : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
+    /// <summary>The reason of the server's close frame, once <see cref="Closed"/> has completed with one.</summary>
+    public string? CloseReason => _socket.CloseStatusDescription;
+
     /// <summary>The sub-protocol the server accepted.</summary>
     public string? SubProtocol => _socket.SubProtocol;
 
