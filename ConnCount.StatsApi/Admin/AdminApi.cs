@@ -43,8 +43,8 @@ public static class AdminApi
     }
 
     /// <summary>
-    /// Closes the selected sockets and answers what each node closed. A user or topic that no socket holds is not an
-    /// error: 200 with 0 closed. A node that did not answer makes the answer <c>partial</c>.
+    /// Closes the selected sockets and answers what each node closed. A user or topic that no socket holds, on a cluster
+    /// whose every node answered, is 404 and closes nothing. A node that did not answer makes the answer <c>partial</c>.
     /// </summary>
     public static async Task<Results<Ok<DisconnectResult>, ValidationProblem, ProblemHttpResult>> DisconnectAsync(
         HttpRequest request, ClusterDisconnectClient disconnect, CancellationToken cancellationToken)
@@ -59,9 +59,17 @@ public static class AdminApi
         // NATS down: ClusterUnavailableException, answered 503 with Retry-After by ClusterUnavailableHandler.
         if (selector.By != "node")
         {
-            return TypedResults.Ok(selector.By == "user"
+            var done = selector.By == "user"
                 ? await disconnect.DisconnectUserAsync(selector.Value)
-                : await disconnect.DisconnectTopicAsync(selector.Value));
+                : await disconnect.DisconnectTopicAsync(selector.Value);
+            // Every node answered and none holds the user or topic: a name the cluster does not know (a typo, an
+            // old id), which the caller should hear about rather than read as done.
+            return done is { SocketsClosed: 0, Partial: false }
+                ? TypedResults.Problem(
+                    title: selector.By == "user" ? "Unknown user" : "Unknown topic",
+                    detail: $"No socket on any node holds this {selector.By}; nothing was closed.",
+                    statusCode: StatusCodes.Status404NotFound)
+                : TypedResults.Ok(done);
         }
 
         var (outcome, result) = await disconnect.DisconnectNodeAsync(selector.Value, cancellationToken);

@@ -117,8 +117,8 @@ public class DisconnectTests
 
         using (var nobody = await PostAsync(api, AdminKey, """{"topic": "room:nobody"}"""))
         {
-            Assert.Equal(HttpStatusCode.OK, nobody.StatusCode);
-            Assert.Equal(0, (await nobody.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sockets_closed").GetInt32());
+            Assert.Equal(HttpStatusCode.NotFound, nobody.StatusCode);
+            Assert.Equal("Unknown topic", (await nobody.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
         }
 
         using var response = await PostAsync(api, AdminKey, """{"topic": "room:1"}""");
