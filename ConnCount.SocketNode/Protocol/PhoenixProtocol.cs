@@ -129,7 +129,7 @@ public sealed class PhoenixProtocol(
         {
             // A rejoin replaces the old channel without counting twice: close the old join ref, keep the
             // membership (and the tenant it was admitted for).
-            var replaced = old with { JoinRef = frame.JoinRef! };
+            var replaced = old with { JoinRef = JoinRefs.Share(frame.JoinRef!) };
             connection.Memberships.Replace(frame.Topic, replaced);
             await SendCloseAsync(connection, old.JoinRef, frame.Topic, cancellationToken);
             await SendOkAsync(connection, frame, null, cancellationToken);
@@ -137,13 +137,14 @@ public sealed class PhoenixProtocol(
             return;
         }
 
-        if (memberships.TryBegin(frame.Topic, frame.JoinRef!, decision.Grant, out var membership) is { } full)
+        if (memberships.TryBegin(frame.Topic, JoinRefs.Share(frame.JoinRef!), decision.Grant, out var membership) is { } full)
         {
             await SendErrorAsync(connection, frame, full, cancellationToken);
             return;
         }
 
-        connection.Memberships.Add(frame.Topic, membership);
+        // The entry's name, not the frame's: every member of a topic then holds one string, not one each.
+        connection.Memberships.Add(membership.Counted.Topic ?? frame.Topic, membership);
         await memberships.ReadyAsync(frame.Topic, connection);
         await SendOkAsync(connection, frame, null, cancellationToken);
         // After the reply: the client drops pushes for a channel whose join it has not seen accepted.
