@@ -13,7 +13,15 @@ namespace ConnCount.SocketNode.Protection;
 /// Who a join belongs to, from its token: the tenant and its plan (both optional for open topics), the user (the
 /// token's <c>sub</c>), and whether the token withheld publishing (<c>"publish": false</c>): such a member receives messages but may not push them.
 /// </summary>
-public readonly record struct JoinGrant(string? Tenant, string? Plan, bool ReadOnly = false, string? User = null);
+/// <remarks>
+/// A class, not a struct: every membership keeps its grant for its whole life, and the joins without a token, the
+/// common case, all share <see cref="Anonymous"/>, so an idle membership holds one reference instead of four fields.
+/// </remarks>
+public sealed record JoinGrant(string? Tenant, string? Plan, bool ReadOnly = false, string? User = null)
+{
+    /// <summary>The grant of a join without a token: no tenant, no plan, no user, may publish.</summary>
+    public static readonly JoinGrant Anonymous = new(null, null);
+}
 
 /// <summary>
 /// Checks join tokens: HMAC-SHA256 JWTs whose <c>topics</c> claim lists the topics (or <c>prefix*</c>
@@ -148,7 +156,7 @@ public sealed class JoinAuthorizer
             return null;
         }
 
-        return token is null ? new JoinGrant(null, null) : new JoinGrant(token.Tenant, token.Plan, ReadOnly: !token.Publish, User: token.User);
+        return token is null ? JoinGrant.Anonymous : new JoinGrant(token.Tenant, token.Plan, ReadOnly: !token.Publish, User: token.User);
     }
 
     private static IReadOnlyList<string> ClaimStrings(IDictionary<string, object> claims, string name)

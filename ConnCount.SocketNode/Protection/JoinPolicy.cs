@@ -29,13 +29,13 @@ public sealed class JoinPolicy(
         var request = new JoinRequest(frame.JoinRef, frame.Topic, rejoin, connection.Memberships.Count);
         if (_admission.CheckRequest(request, ref connection.JoinRate, Environment.TickCount64) is { } refusal)
         {
-            return new JoinDecision(refusal, default);
+            return new JoinDecision(refusal, JoinGrant.Anonymous);
         }
 
         var token = await JoinTokenAsync(connection, ReadToken(frame.Payload));
         var grant = authorizer.Authorize(frame.Topic, token);
         var watchAllowed = !StatsWatchHub.IsStatsTopic(frame.Topic) || visibility.MayWatch(frame.Topic, connection.ReadAccess);
-        return new JoinDecision(JoinAdmission.CheckAccess(grant, watchAllowed), grant.GetValueOrDefault());
+        return new JoinDecision(JoinAdmission.CheckAccess(grant, watchAllowed), grant ?? JoinGrant.Anonymous);
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ public class ClusterLimitBudgetTests
     private static int AdmitAll(ClusterLimitBudget budget)
     {
         var admitted = 0;
-        while (budget.TryAdmit("room:a", default) is null)
+        while (budget.TryAdmit("room:a", JoinGrant.Anonymous) is null)
         {
             admitted++;
         }
@@ -47,14 +47,14 @@ public class ClusterLimitBudgetTests
         var budget = Warm(Budget(3));
         for (var i = 0; i < 3; i++)
         {
-            Assert.Null(budget.TryAdmit("room:a", default));
+            Assert.Null(budget.TryAdmit("room:a", JoinGrant.Anonymous));
         }
 
-        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", default));
-        Assert.Null(budget.TryAdmit("other", default));
-        budget.Release("room:a", default);
-        Assert.Null(budget.TryAdmit("room:a", default));
-        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", default));
+        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", JoinGrant.Anonymous));
+        Assert.Null(budget.TryAdmit("other", JoinGrant.Anonymous));
+        budget.Release("room:a", JoinGrant.Anonymous);
+        Assert.Null(budget.TryAdmit("room:a", JoinGrant.Anonymous));
+        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", JoinGrant.Anonymous));
         Assert.Equal(3, budget.Publish("n1", Started, 4).Topics["room:a"]);
     }
 
@@ -63,21 +63,21 @@ public class ClusterLimitBudgetTests
     {
         var budget = Budget(10);
         Assert.False(budget.Ready);
-        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", default));
-        Assert.Null(budget.TryAdmit("other", default));
+        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", JoinGrant.Anonymous));
+        Assert.Null(budget.TryAdmit("other", JoinGrant.Anonymous));
         Assert.False(budget.Publish("n1", Started, 7).Admitting);
         Assert.False(budget.Publish("n1", Started, 8).Admitting);
-        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", default));
+        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", JoinGrant.Anonymous));
 
         Assert.True(budget.Publish("n1", Started, 9).Admitting);
         Assert.True(budget.Ready);
-        Assert.Null(budget.TryAdmit("room:a", default));
+        Assert.Null(budget.TryAdmit("room:a", JoinGrant.Anonymous));
 
         // Round 10 went by unpublished (the node was busy): the others did not count it in, so it waits a round.
         Assert.False(budget.Publish("n1", Started, 11).Admitting);
-        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", default));
+        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", JoinGrant.Anonymous));
         Assert.True(budget.Publish("n1", Started, 12).Admitting);
-        Assert.Null(budget.TryAdmit("room:a", default));
+        Assert.Null(budget.TryAdmit("room:a", JoinGrant.Anonymous));
     }
 
     [Fact]
@@ -165,10 +165,10 @@ public class ClusterLimitBudgetTests
     {
         var budget = Warm(Budget(5));
         budget.Receive(Remote("n2", 3, 5, admitting: false));
-        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", default));
+        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", JoinGrant.Anonymous));
 
         _clock.Advance(Expiry - TimeSpan.FromMilliseconds(1));
-        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", default));
+        Assert.Equal(ReplyReasons.TopicFull, budget.TryAdmit("room:a", JoinGrant.Anonymous));
 
         _clock.Advance(TimeSpan.FromMilliseconds(2));
         budget.Publish("n1", Started, 4);
@@ -200,7 +200,7 @@ public class ClusterLimitBudgetTests
         Assert.Null(here.TryAdmit("x", ada));
         Assert.Null(here.TryAdmit("y", ada with { Tenant = "globex" }));
         Assert.Null(here.TryAdmit("z", new JoinGrant(null, null, User: "bob")));
-        Assert.Null(here.TryAdmit("z", default));
+        Assert.Null(here.TryAdmit("z", JoinGrant.Anonymous));
 
         // Another node already holds one of ada's joins: the cluster has room for none more.
         here.Receive(new NodeLimitCounts("b", Started, 3, false, new Dictionary<string, long>(), new Dictionary<string, long>(), new Dictionary<string, long> { ["ada"] = 1 }));
@@ -310,7 +310,7 @@ public class ClusterLimitBudgetTests
 
         private void Join(int node)
         {
-            if (_budgets[node].TryAdmit("room:a", default) is null)
+            if (_budgets[node].TryAdmit("room:a", JoinGrant.Anonymous) is null)
             {
                 _members[node]++;
                 Assert.InRange(_members.Sum(), 1, limit + nodes - 1);
@@ -322,7 +322,7 @@ public class ClusterLimitBudgetTests
             if (_members[node] > 0)
             {
                 _members[node]--;
-                _budgets[node].Release("room:a", default);
+                _budgets[node].Release("room:a", JoinGrant.Anonymous);
             }
         }
     }

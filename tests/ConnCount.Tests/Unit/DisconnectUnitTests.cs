@@ -151,7 +151,7 @@ public class DisconnectUnitTests
         Assert.Empty(result.MissingNodes);
     }
 
-    private static Membership Joined() => new("1", default, 0, default);
+    private static Membership Joined() => new("1", JoinGrant.Anonymous, 0, default);
 
     private static TokenAccess Token(string? user) =>
         new([Guid.NewGuid().ToString()], Stats: false, Tenant: null, Plan: null, DateTime.UtcNow.AddMinutes(5), User: user);
