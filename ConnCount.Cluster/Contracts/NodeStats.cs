@@ -28,9 +28,11 @@ public sealed record NodeStats(
 
     /// <summary>
     /// Distinct users (join-token subjects) over the topics in <see cref="Connections"/>, exact: a user on several
-    /// topics counts once. Memberships without a user count in no user figure.
+    /// topics counts once. Memberships without a user count in no user figure. In <c>get_connection_stats</c>; a
+    /// gather reply carries <see cref="UserSets"/> instead.
     /// </summary>
-    public long Users { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Users { get; init; }
 
     /// <summary>Distinct users per topic of <see cref="Connections"/> that has any; in <c>get_connection_stats</c>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
