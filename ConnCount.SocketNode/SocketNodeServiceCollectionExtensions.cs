@@ -37,7 +37,8 @@ public static class SocketNodeServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<NodeStatsSource>();
-        builder.Services.AddSingleton<IMembershipObserver, UserTally>();
+        builder.Services.AddSingleton<UserTally>();
+        builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<UserTally>());
         builder.Services.AddSingleton<ChannelEventHandler>();
         builder.Services.AddSingleton<SocketNodeMetrics>();
         // The node's own instruments, and those of the gathers it runs for get_cluster_connection_stats.

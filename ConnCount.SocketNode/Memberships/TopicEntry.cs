@@ -46,7 +46,7 @@ public sealed class TopicEntry
     internal string? MetricTag;
 
     /// <summary>The topic's users on this node (<see cref="UserTally"/>'s slot); null until its first membership with a user.</summary>
-    internal TopicUsers? Users;
+    internal UserMultiset? Users;
 
     /// <summary>
     /// Whether nothing but the count still needs this entry: its account retired (or never made), its detector idle (or

@@ -94,8 +94,8 @@ public class ClusterCountingTests
         var a = await cluster.StartNodeAsync("node-a");
         var b = await cluster.StartNodeAsync("node-b");
         await cluster.StartApiAsync();
-        var alice = JoinTokens.Issue(["*"], user: "alice");
-        var bob = JoinTokens.Issue(["*"], user: "bob");
+        var alice = JoinTokens.Issue(["*"], tenant: "acme", user: "alice");
+        var bob = JoinTokens.Issue(["*"], tenant: "acme", user: "bob");
 
         // Alice on both nodes, twice on node-a; Bob on node-b; one socket without a token, which is no user.
         await using var aliceOnA = await PhoenixTestClient.ConnectAsync(Ws(a));
@@ -125,6 +125,9 @@ public class ClusterCountingTests
         Assert.Equal(2, topic.GetProperty("users").GetInt64());
         var nodes = await cluster.GetStatsAsync("/api/stats/nodes");
         Assert.Equal([1, 2], nodes.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("users").GetInt64()));
+
+        var usage = await cluster.GetStatsAsync("/api/stats/usage");
+        Assert.Equal(2, usage.GetProperty("tenants").GetProperty("acme").GetProperty("users").GetInt64());
 
         // The channel events agree with REST, and show counts, never ids.
         var clusterReply = await anonymousOnB.PushAsync("room:users", "get_cluster_connection_stats");
@@ -168,6 +171,8 @@ public class ClusterCountingTests
             because: "the push follows the users down");
         clusterReply = await anonymousOnB.PushAsync("room:users", "get_cluster_connection_stats");
         Assert.Equal(1, clusterReply.Response.GetProperty("users").GetInt64());
+        usage = await cluster.GetStatsAsync("/api/stats/usage");
+        Assert.Equal(1, usage.GetProperty("tenants").GetProperty("acme").GetProperty("users").GetInt64());
         Assert.Equal(0, TopicUsers(clusterReply.Response, "room:users"));
     }
 

@@ -50,6 +50,33 @@ public class UserTallyTests
     }
 
     [Fact]
+    public void A_tenants_users_come_and_go_with_its_memberships_and_an_empty_tenant_leaves_nothing()
+    {
+        MembershipEvent Begin(string topic, string user, string tenant)
+        {
+            var counted = _topics.Join(topic);
+            var membership = new MembershipEvent(counted.Entry!, new JoinGrant(tenant, null, User: user), 0);
+            _tally.Began(membership);
+            return membership;
+        }
+
+        var alice = Begin("room", "alice", "acme");
+        var aliceElsewhere = Begin("other", "alice", "acme");
+        var bob = Begin("room", "bob", "acme");
+        Assert.Equal(2, _tally.TenantUsers("acme"));
+
+        _tally.Ended(alice, 0);
+        _tally.Ended(bob, 0);
+        Assert.Equal(1, _tally.TenantUsers("acme"));
+        _tally.Ended(aliceElsewhere, 0);
+        Assert.Null(_tally.TenantUserSets(["acme"], 10));
+
+        // The tenant's retired multiset is gone; a new membership starts a fresh one.
+        Begin("room", "carol", "acme");
+        Assert.Equal(["carol"], _tally.TenantUserSets(["acme"], 10)!["acme"].Ids);
+    }
+
+    [Fact]
     public void Memberships_without_a_user_make_no_user_slot()
     {
         Begin("room", null);

@@ -6,18 +6,21 @@ using ConnCount.Cluster.Contracts;
 namespace ConnCount.SocketNode.Memberships;
 
 /// <summary>
-/// One topic's users on this node, as a multiset: each user (a join token's <c>sub</c>) with the number of this node's
-/// memberships of the topic that carry it. The slot <see cref="TopicEntry.Users"/>, kept by <see cref="UserTally"/>.
+/// One topic's (or one tenant's) users on this node, as a multiset: each user (a join token's <c>sub</c>) with the
+/// number of this node's memberships that carry it. A topic's is the slot <see cref="TopicEntry.Users"/>, a tenant's is
+/// in <see cref="UserTally"/>, which keeps both.
 /// </summary>
 /// <remarks>
-/// A lock per topic: only memberships with a user take it, for one dictionary update; reads copy under it and do the
-/// rest (hashing into a sketch) outside it.
+/// A lock per multiset: only memberships with a user take it, for one dictionary update; reads copy under it and do the
+/// rest (hashing into a sketch) outside it. A tenant's multiset is retired when it empties (<see cref="TryAdd"/> then
+/// refuses, and the caller makes a fresh one), so tenants that come and go leave nothing behind.
 /// </remarks>
-internal sealed class TopicUsers
+internal sealed class UserMultiset
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _memberships = new(StringComparer.Ordinal);
     private int _distinct;
+    private bool _retired;
 
     /// <summary>Whether no membership with a user is counted here; read without the lock (a sweep's check).</summary>
     public bool IsEmpty => Volatile.Read(ref _distinct) == 0;
@@ -32,6 +35,38 @@ internal sealed class TopicUsers
             ref var memberships = ref CollectionsMarshal.GetValueRefOrAddDefault(_memberships, user, out _);
             memberships++;
             Volatile.Write(ref _distinct, _memberships.Count);
+        }
+    }
+
+    /// <summary>Adds a membership of <paramref name="user"/>; false, and nothing added, once the multiset is retired.</summary>
+    public bool TryAdd(string user)
+    {
+        lock (_gate)
+        {
+            if (_retired)
+            {
+                return false;
+            }
+
+            Add(user);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Ends one membership of <paramref name="user"/>, then, if none is left, retires the multiset and runs
+    /// <paramref name="retired"/> (which removes it from where it is kept) under its lock, so no add slips in between.
+    /// </summary>
+    public void Remove(string user, Action<UserMultiset> retired)
+    {
+        lock (_gate)
+        {
+            Remove(user);
+            if (_memberships.Count == 0)
+            {
+                _retired = true;
+                retired(this);
+            }
         }
     }
 
