@@ -102,7 +102,9 @@ public static class ClusterAggregator
 
         // Users are unions over the nodes, never sums: a user on two nodes counts once. Only nodes that reported users
         // cost anything here.
-        var users = new ClusterUsers(answered.Where(a => a.UserSets is { Count: > 0 }).Select(a => (a.Node, a.UserSets!)).ToList());
+        var users = answered.Exists(a => a.UserSets is { Count: > 0 })
+            ? new ClusterUsers(answered.Where(a => a.UserSets is { Count: > 0 }).Select(a => (a.Node, a.UserSets!)).ToList())
+            : ClusterUsers.None;
         var topicUsers = users.IsEmpty ? null : users.PerTopic();
         var topics = new TopicStats[topicCount];
         for (var slot = 0; slot < topicCount; slot++)
