@@ -176,6 +176,48 @@ public class ClusterCountingTests
         Assert.Equal(0, TopicUsers(clusterReply.Response, "room:users"));
     }
 
+    [Fact]
+    public async Task A_topic_with_more_users_than_a_node_lists_is_an_estimate_marked_as_one()
+    {
+        await using var cluster = await TestCluster.StartAsync(new()
+        {
+            ["ConnCount__Auth__SigningKey"] = JoinTokens.SigningKey,
+            ["ConnCount__Stats__MaxExactUsersPerTopic"] = "2",
+        });
+        var node = await cluster.StartNodeAsync("node-a");
+        await cluster.StartApiAsync();
+        var sockets = new List<PhoenixTestClient>();
+        foreach (var user in new[] { "alice", "bob", "carol" })
+        {
+            var socket = await PhoenixTestClient.ConnectAsync(Ws(node));
+            sockets.Add(socket);
+            Assert.True((await socket.JoinAsync("room:many", new { token = JoinTokens.Issue(["*"], user: user) })).IsOk);
+        }
+
+        Assert.True((await sockets[0].JoinAsync("room:few", new { token = JoinTokens.Issue(["*"], user: "alice") })).IsOk);
+
+        var stats = await cluster.GetStatsAsync();
+        var many = stats.GetProperty("topics").GetProperty("room:many");
+        Assert.Equal(3, many.GetProperty("users").GetInt64());
+        Assert.True(many.GetProperty("users_estimated").GetBoolean());
+        Assert.Equal(0.008125, many.GetProperty("users_error").GetDouble());
+        Assert.False(stats.GetProperty("topics").GetProperty("room:few").TryGetProperty("users_estimated", out _));
+        Assert.True(stats.GetProperty("users_estimated").GetBoolean());
+        Assert.True(stats.GetProperty("nodes").GetProperty("node-a").GetProperty("users_estimated").GetBoolean());
+        var topic = await cluster.GetStatsAsync("/api/stats/topics/room:many");
+        Assert.True(topic.GetProperty("users_estimated").GetBoolean());
+
+        // The node's own answer counts its own users, exactly.
+        var local = await sockets[0].PushAsync("room:many", "get_connection_stats");
+        Assert.Equal(3, local.Response.GetProperty("users").GetInt64());
+        Assert.False(local.Response.TryGetProperty("users_estimated", out _));
+
+        foreach (var socket in sockets)
+        {
+            await socket.DisposeAsync();
+        }
+    }
+
     private static long TopicUsers(JsonElement stats, string topic) =>
         stats.GetProperty("topics").TryGetProperty(topic, out var t) ? t.GetProperty("users").GetInt64() : 0;
 
