@@ -33,7 +33,13 @@ public static class SocketNodeServiceCollectionExtensions
         builder.Services.AddSingleton<OpenSockets>();
         builder.Services.AddSingleton<MembershipPipeline>();
         builder.Services.AddSingleton<PhoenixProtocol>();
+        builder.Services.AddOptions<StatsOptions>()
+            .Bind(builder.Configuration.GetSection(StatsOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<NodeStatsSource>();
+        builder.Services.AddSingleton<UserTally>();
+        builder.Services.AddSingleton<IMembershipObserver>(sp => sp.GetRequiredService<UserTally>());
         builder.Services.AddSingleton<ChannelEventHandler>();
         builder.Services.AddSingleton<SocketNodeMetrics>();
         // The node's own instruments, and those of the gathers it runs for get_cluster_connection_stats.

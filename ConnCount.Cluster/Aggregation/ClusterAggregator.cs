@@ -100,10 +100,30 @@ public static class ClusterAggregator
             nodes[stats.Node] = new NodeSummary(nodeTotal, stats.Sockets, stats.StartedAt, gatheredAt, stats.Draining, stats.Watchers);
         }
 
+        // Users are unions over the nodes, never sums: a user on two nodes counts once. Only nodes that reported users
+        // cost anything here.
+        var users = answered.Exists(a => a.UserSets is { Count: > 0 })
+            ? new ClusterUsers(answered.Where(a => a.UserSets is { Count: > 0 }).Select(a => (a.Node, a.UserSets!)).ToList())
+            : ClusterUsers.None;
+        var topicUsers = users.IsEmpty ? null : users.PerTopic();
         var topics = new TopicStats[topicCount];
         for (var slot = 0; slot < topicCount; slot++)
         {
             topics[slot] = new TopicStats(totals[slot], new NodeCounts(nodeNames, counts, slot * nodeCount));
+            if (topicUsers is not null && topicUsers.TryGetValue(names[slot], out var topicCountOfUsers))
+            {
+                topics[slot] = topics[slot].WithUsers(topicCountOfUsers);
+            }
+        }
+
+        var clusterUsers = default(UserCount);
+        if (!users.IsEmpty)
+        {
+            (var perNode, clusterUsers) = users.PerNodeAndCluster();
+            foreach (var (node, count) in perNode)
+            {
+                nodes[node] = nodes[node].WithUsers(count);
+            }
         }
 
         var stale = new SortedDictionary<string, NodeSummary>(StringComparer.Ordinal);
@@ -131,6 +151,10 @@ public static class ClusterAggregator
             totalWatchers)
         {
             DuplicateNodes = [.. duplicates],
+            Users = clusterUsers.Users,
+            UsersEstimated = clusterUsers.Estimated,
+            UsersError = clusterUsers.Error,
+            UserSets = users,
         };
     }
 

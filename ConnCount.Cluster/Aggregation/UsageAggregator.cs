@@ -81,6 +81,7 @@ public static class UsageAggregator
             .Select(k => k.Node).Distinct().Order(StringComparer.Ordinal).ToList();
         var duplicated = ClusterAggregator.DuplicateIds(expected).Count > 0;
         var order = UsageQuery.Default with { Limit = limit };
+        var tenantFigures = WithUsers(Top(order, tenants), byNode.Values);
         return new UsageStats(
             gatheredAt,
             byNode.Count,
@@ -94,7 +95,7 @@ public static class UsageAggregator
             totals.ToFigures(),
             Top(order, topics),
             topicsTruncated || topics.Count > limit,
-            Top(order, tenants),
+            tenantFigures,
             tenantsTruncated || tenants.Count > limit,
             nodes,
             [.. storedViews.OrderBy(v => v.Node, StringComparer.Ordinal).ThenBy(v => v.StartedAt)]);
@@ -182,6 +183,34 @@ public static class UsageAggregator
 
             figures.Add(counters, slot);
         }
+    }
+
+    /// <summary>Each tenant's users: a union over the nodes, never a sum, so a user on two nodes counts once.</summary>
+    private static Dictionary<string, UsageFigures> WithUsers(Dictionary<string, UsageFigures> tenants, IEnumerable<UsageReport> reports)
+    {
+        var unions = new Dictionary<string, UserUnion>(StringComparer.Ordinal);
+        foreach (var report in reports)
+        {
+            foreach (var (tenant, set) in report.TenantUsers ?? new Dictionary<string, UserSet>())
+            {
+                if (tenants.ContainsKey(tenant))
+                {
+                    if (!unions.TryGetValue(tenant, out var union))
+                    {
+                        unions[tenant] = union = new UserUnion();
+                    }
+
+                    union.Add(set);
+                }
+            }
+        }
+
+        return tenants.ToDictionary(
+            t => t.Key,
+            t => unions.TryGetValue(t.Key, out var union) && union.Count() is var count
+                ? t.Value with { Users = count.Users, UsersEstimated = count.Estimated, UsersError = count.Error }
+                : t.Value with { Users = 0 },
+            StringComparer.Ordinal);
     }
 
     private static Dictionary<string, UsageFigures> Top(UsageQuery query, Dictionary<string, Figures> items) =>

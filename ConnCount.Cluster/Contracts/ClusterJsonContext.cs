@@ -11,6 +11,7 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(ClusterStats))]
 [JsonSerializable(typeof(TopicStats))]
 [JsonSerializable(typeof(NodeSummary))]
+[JsonSerializable(typeof(UserSet))]
 [JsonSerializable(typeof(NodeLimitCounts))]
 [JsonSerializable(typeof(TopicMessage))]
 [JsonSerializable(typeof(UsageReportRequest))]

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ConnCount.Cluster.Contracts;
 
 /// <summary>One socket node's exact counts, as it answers <see cref="NatsSubjects.Stats"/> and <c>get_connection_stats</c>.</summary>
@@ -15,4 +17,24 @@ public sealed record NodeStats(
     long Sockets,
     IReadOnlyDictionary<string, long> Connections,
     bool Draining = false,
-    long Watchers = 0);
+    long Watchers = 0)
+{
+    /// <summary>
+    /// Per topic with users, this node's users of it (ids, or a sketch over the threshold): what a gather merges into
+    /// exact cross-node counts. Sent to the gatherers on NATS only; never in an answer to a reader (ids are not shown).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, UserSet>? UserSets { get; init; }
+
+    /// <summary>
+    /// Distinct users (join-token subjects) over the topics in <see cref="Connections"/>, exact: a user on several
+    /// topics counts once. Memberships without a user count in no user figure. In <c>get_connection_stats</c>; a
+    /// gather reply carries <see cref="UserSets"/> instead.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Users { get; init; }
+
+    /// <summary>Distinct users per topic of <see cref="Connections"/> that has any; in <c>get_connection_stats</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, long>? TopicUsers { get; init; }
+}

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ConnCount.Cluster.Contracts;
 
 /// <summary>One node's usage, as it answers <see cref="NatsSubjects.UsageReport"/>. Times in ms are exact integers.</summary>
@@ -27,7 +29,15 @@ public sealed record UsageReport(
     IReadOnlyDictionary<string, UsageCounters> Tenants,
     int TenantsMatched,
     long Forgotten = 0,
-    bool Truncated = false);
+    bool Truncated = false)
+{
+    /// <summary>
+    /// Per tenant of <see cref="Tenants"/> with users, this node's users of it (ids, or a sketch over the threshold),
+    /// which the gather merges into exact cross-node counts; readers get counts only.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, UserSet>? TenantUsers { get; init; }
+}
 
 /// <summary>One node's usage of one topic, one tenant, or of all its topics.</summary>
 /// <param name="Open">Memberships open now.</param>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ConnCount.Cluster.Contracts;
 
 /// <summary>
@@ -69,7 +71,23 @@ public sealed record UsageFigures(
     long LeavesPerMinute,
     long? SessionMedianMs,
     long? SessionP95Ms,
-    int SampledSessions);
+    int SampledSessions)
+{
+    /// <summary>
+    /// Distinct users (join-token subjects) of a tenant over the answering nodes: a user on two nodes counts once.
+    /// Tenants only; absent for topics, nodes and totals.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Users { get; init; }
+
+    /// <summary>True when <see cref="Users"/> is a HyperLogLog estimate; absent when exact.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool UsersEstimated { get; init; }
+
+    /// <summary>The relative standard error of an estimated <see cref="Users"/>; absent when exact.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? UsersError { get; init; }
+}
 
 /// <summary>Usage inside one reporting period.</summary>
 /// <param name="ConnectionMs">Connection-milliseconds inside the period; a session crossing a boundary is split exactly at it.</param>

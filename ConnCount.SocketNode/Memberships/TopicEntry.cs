@@ -45,14 +45,23 @@ public sealed class TopicEntry
     /// <summary>The topic's value of the metrics <c>topic</c> tag (<see cref="Node.SocketNodeMetrics"/>'s slot); null until first tagged.</summary>
     internal string? MetricTag;
 
-    /// <summary>Whether nothing but the count still needs this entry: its account retired (or never made), its detector idle (or never made).</summary>
+    /// <summary>The topic's users on this node (<see cref="UserTally"/>'s slot); null until its first membership with a user.</summary>
+    internal UserMultiset? Users;
+
+    /// <summary>
+    /// Whether nothing but the count still needs this entry: its account retired (or never made), its detector idle (or
+    /// never made), no user left in its user slot.
+    /// </summary>
     /// <remarks>
     /// Read by a sweep with the entry frozen (no join can count meanwhile). An account retires only after two whole
     /// usage periods without an event, far longer than a spike sample, so no join of a live account goes unsampled.
+    /// The user slot is empty whenever the count is zero (<see cref="UserTally"/>'s remarks); checking it too means a
+    /// user could never be lost with its entry, even by an unpaired end.
     /// </remarks>
     internal bool IsIdle =>
         Volatile.Read(ref Usage) is null or { IsRetired: true }
-        && Volatile.Read(ref Spikes) is null or { Idle: true };
+        && Volatile.Read(ref Spikes) is null or { Idle: true }
+        && Volatile.Read(ref Users) is null or { IsEmpty: true };
 
     /// <summary>The sum of the stripes; never negative.</summary>
     internal long Count()

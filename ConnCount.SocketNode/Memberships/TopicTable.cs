@@ -39,7 +39,7 @@ namespace ConnCount.SocketNode.Memberships;
 /// saw the counter unfrozen added its unit before the freeze, so the sweep sees it; every unit added after the freeze
 /// is taken back by its own join. All stripes at zero therefore proves the topic empty; if nothing else of the entry
 /// is still needed (<see cref="TopicEntry.IsIdle"/>: its connection-time account retired, its joins sampled, its
-/// spike detector idle), the entry is marked dead (frozen for good) and removed from the dictionary; a join holding a dead counter retries on a fresh entry.
+/// spike detector idle, no user in its user slot), the entry is marked dead (frozen for good) and removed from the dictionary; a join holding a dead counter retries on a fresh entry.
 /// The hot path only ever <em>reads</em> the state, which shares a cache line with nothing that is written. A sweep
 /// freezes only a counter it has just read as empty, for as long as it takes to read the stripes again; a join that
 /// meets that freeze waits (spinning, then yielding) for the verdict.
@@ -52,7 +52,8 @@ namespace ConnCount.SocketNode.Memberships;
 /// </para>
 /// <para>
 /// <b>Memory.</b> A topic costs (<see cref="StripeCount"/> + 1) cache lines of stripes (one line of padding keeps
-/// the first stripe away from the array's header) plus about 100 bytes of objects: about 300 bytes with 2 stripes,
+/// the first stripe away from the array's header) plus about 110 bytes of objects (the user slot is a null reference
+/// until a membership with a user comes, so topics without users pay 8 bytes for it): about 300 bytes with 2 stripes,
 /// 420 with 4, 680 with 8 (on 8 processors or more), besides the dictionary's node, the topic string and its
 /// connection-time account.
 /// </para>

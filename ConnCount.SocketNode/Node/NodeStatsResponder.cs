@@ -53,7 +53,7 @@ public sealed class NodeStatsResponder(
     {
         await foreach (var msg in nats.SubscribeAsync<object?>(NatsSubjects.Stats, cancellationToken: stoppingToken))
         {
-            await msg.ReplyAsync(source.GetStats(), serializer: StatsSerializer, cancellationToken: stoppingToken);
+            await msg.ReplyAsync(source.GetGatherReply(), serializer: StatsSerializer, cancellationToken: stoppingToken);
         }
     }
 

@@ -20,8 +20,11 @@ public sealed class NodeStatsSource(
     IOptions<RateLimitOptions> rates,
     IOptions<AuthOptions> auth,
     IOptions<ClusterOptions> cluster,
+    IOptions<StatsOptions> stats,
     TimeProvider time)
 {
+    private readonly int _maxExactUsers = stats.Value.MaxExactUsersPerTopic;
+
     // A directory that stops hearing this node keeps it missing this long: its sockets could be open until then.
     private readonly double _lingerSeconds = (cluster.Value.HeartbeatInterval + SessionTracker.IdleCloseBound(options.Value.IdleTimeout)).TotalSeconds;
 
@@ -32,6 +35,45 @@ public sealed class NodeStatsSource(
         var open = sockets.Count;
         var counts = topics.SnapshotTopics();
         return new NodeStats(identity.Id, identity.StartedAt, counts.Values.Sum(), open, counts, state.Draining, watchers.Count);
+    }
+
+    /// <summary>
+    /// The reply to a gather: <see cref="GetStats"/> with each topic's users (ids, or a sketch past
+    /// <see cref="StatsOptions.MaxExactUsersPerTopic"/>), which the gatherer merges across nodes.
+    /// </summary>
+    public NodeStats GetGatherReply()
+    {
+        var stats = GetStats();
+        Dictionary<string, UserSet>? sets = null;
+        foreach (var topic in stats.Connections.Keys)
+        {
+            if (topics.Find(topic)?.Users?.ToUserSet(_maxExactUsers) is { } set)
+            {
+                (sets ??= new(StringComparer.Ordinal))[topic] = set;
+            }
+        }
+
+        return stats with { UserSets = sets };
+    }
+
+    /// <summary>
+    /// <paramref name="shown"/> (this node's stats, perhaps without the topics a reader may not see) with its user
+    /// counts, exact from this node's own sets: distinct users over the topics shown and per topic. No ids.
+    /// </summary>
+    public NodeStats WithUserCounts(NodeStats shown)
+    {
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        var perTopic = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var topic in shown.Connections.Keys)
+        {
+            if (topics.Find(topic)?.Users is { IsEmpty: false } users)
+            {
+                perTopic[topic] = users.Count;
+                users.CopyTo(distinct);
+            }
+        }
+
+        return shown with { UserSets = null, Users = distinct.Count, TopicUsers = perTopic };
     }
 
     public NodeAnnouncement GetAnnouncement()

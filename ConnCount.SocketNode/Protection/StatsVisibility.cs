@@ -63,7 +63,8 @@ public sealed class StatsVisibility(JoinAuthorizer authorizer, IOptions<AuthOpti
 
     /// <summary>
     /// The cluster's stats without the topics this socket may not see: totals and each node's total count the
-    /// visible topics; the missing nodes' last-known totals (which cannot be split) are left out.
+    /// visible topics, and so do the cluster's and each node's users (a user only on hidden topics is not counted);
+    /// the missing nodes' last-known totals (which cannot be split) are left out.
     /// </summary>
     public ClusterStats Filter(ClusterStats stats, SocketReadAccess? access)
     {
@@ -82,14 +83,18 @@ public sealed class StatsVisibility(JoinAuthorizer authorizer, IOptions<AuthOpti
             }
         }
 
-        var nodes = stats.Nodes.ToDictionary(n => n.Key, n => n.Value with { Total = perNode.GetValueOrDefault(n.Key) }, StringComparer.Ordinal);
-        return stats with
+        var (usersPerNode, users) = stats.UserSets.PerNodeAndCluster(topic => topics.ContainsKey(topic));
+        var nodes = stats.Nodes.ToDictionary(
+            n => n.Key,
+            n => (n.Value with { Total = perNode.GetValueOrDefault(n.Key) }).WithUsers(usersPerNode.GetValueOrDefault(n.Key)),
+            StringComparer.Ordinal);
+        return (stats with
         {
             Topics = topics,
             Nodes = nodes,
             TotalConnections = perNode.Values.Sum(),
             Stale = new Dictionary<string, NodeSummary>(),
-        };
+        }).WithUsers(users);
     }
 
     /// <summary>Monitoring info without protected patterns and counts: only the stats grant reads them whole.</summary>

@@ -37,7 +37,8 @@ public sealed class ChannelEventHandler(
         switch (evt)
         {
             case PhoenixEvents.GetConnectionStats when visibility.MayReadCrossTopic(access):
-                var stats = visibility.Filter(source.GetStats(), access);
+                // Users counted after the filter, over the topics shown only: a hidden topic's users are hidden too.
+                var stats = source.WithUserCounts(visibility.Filter(source.GetStats(), access));
                 return ChannelReply.Success(w => JsonSerializer.Serialize(w, stats, ClusterJsonContext.Default.NodeStats));
 
             case PhoenixEvents.GetMonitoringInfo when visibility.MayReadCrossTopic(access):

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ConnCount.Cluster.Contracts;
 using ConnCount.Cluster.Gathering;
 using ConnCount.SocketNode.Node;
@@ -106,9 +107,10 @@ public sealed class StatsPushBroadcaster(
 
         var name = topic[StatsWatchHub.Prefix.Length..];
         var topicStats = stats.Topics.GetValueOrDefault(name) ?? new TopicStats(0, new Dictionary<string, long>());
-        var push = new TopicStatsPush(name, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes);
+        var push = new TopicStatsPush(
+            name, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes, topicStats.Users, topicStats.UsersEstimated, topicStats.UsersError);
         var key = new StringBuilder();
-        AppendCounts(key.Append(push.Total).Append('|').Append(push.Partial).Append('|'), push.Nodes);
+        AppendCounts(key.Append(push.Total).Append('|').Append(push.Users).Append('|').Append(push.Partial).Append('|'), push.Nodes);
         AppendSorted(key, push.MissingNodes);
         return (JsonSerializer.SerializeToUtf8Bytes(push, SocketNodeJsonContext.Default.TopicStatsPush), key.ToString());
     }
@@ -117,11 +119,11 @@ public sealed class StatsPushBroadcaster(
     {
         var key = new StringBuilder();
         key.Append(stats.TotalConnections).Append('|').Append(stats.TotalSockets).Append('|').Append(stats.ClusterSize)
-            .Append('|').Append(stats.Partial).Append('|');
+            .Append('|').Append(stats.Users).Append('|').Append(stats.Partial).Append('|');
         AppendSorted(key, stats.MissingNodes);
         foreach (var (topic, counts) in stats.Topics.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            AppendCounts(AppendName(key.Append('\0'), topic).Append('=').Append(counts.Total).Append(':'), counts.Nodes);
+            AppendCounts(AppendName(key.Append('\0'), topic).Append('=').Append(counts.Total).Append(',').Append(counts.Users).Append(':'), counts.Nodes);
         }
 
         foreach (var summaries in new[] { stats.Nodes, stats.Stale })
@@ -130,7 +132,7 @@ public sealed class StatsPushBroadcaster(
             foreach (var (node, summary) in summaries.OrderBy(n => n.Key, StringComparer.Ordinal))
             {
                 AppendName(key, node).Append('=').Append(summary.Total).Append(',').Append(summary.Sockets).Append(',')
-                    .Append(summary.StartedAt.UtcTicks).Append(',').Append(summary.Draining).Append(';');
+                    .Append(summary.StartedAt.UtcTicks).Append(',').Append(summary.Draining).Append(',').Append(summary.Users).Append(';');
             }
         }
 
@@ -173,4 +175,15 @@ public sealed class StatsPushBroadcaster(
 }
 
 /// <summary>One topic across the cluster, as pushed on <c>stats:&lt;topic&gt;</c>.</summary>
-public sealed record TopicStatsPush(string Topic, long Total, IReadOnlyDictionary<string, long> Nodes, bool Partial, IReadOnlyList<string> MissingNodes);
+/// <param name="Users">Distinct users (join-token subjects) of the topic over the answering nodes.</param>
+/// <param name="UsersEstimated">True when <paramref name="Users"/> is a HyperLogLog estimate; absent when exact.</param>
+/// <param name="UsersError">The estimate's relative standard error; absent when exact.</param>
+public sealed record TopicStatsPush(
+    string Topic,
+    long Total,
+    IReadOnlyDictionary<string, long> Nodes,
+    bool Partial,
+    IReadOnlyList<string> MissingNodes,
+    long Users = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool UsersEstimated = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? UsersError = null);

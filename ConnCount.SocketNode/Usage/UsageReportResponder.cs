@@ -2,6 +2,7 @@ using System.Text.Json;
 using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
 using ConnCount.Cluster.Gathering;
+using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Node;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
@@ -15,7 +16,9 @@ namespace ConnCount.SocketNode.Usage;
 public sealed class UsageReportResponder(
     INatsConnection nats,
     UsageLedger ledger,
+    UserTally users,
     NodeIdentity identity,
+    IOptions<StatsOptions> stats,
     IOptions<UsageOptions> options,
     TimeProvider time,
     ILogger<UsageReportResponder> logger) : BackgroundService
@@ -24,6 +27,8 @@ public sealed class UsageReportResponder(
     private const long DefaultMaxPayload = 1024 * 1024;
 
     private static readonly NatsJsonContextSerializer<UsageReportRequest> RequestSerializer = new(ClusterJsonContext.Default);
+
+    private readonly int _maxExactUsers = stats.Value.MaxExactUsersPerTopic;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,7 +46,14 @@ public sealed class UsageReportResponder(
         var bytes = JsonSerializer.SerializeToUtf8Bytes(report, ClusterJsonContext.Default.UsageReport);
         while (bytes.Length > budget && (report.Topics.Count > 0 || report.Tenants.Count > 0))
         {
-            report = report with { Topics = Half(report.Topics), Tenants = Half(report.Tenants), Truncated = true };
+            var tenants = Half(report.Tenants);
+            report = report with
+            {
+                Topics = Half(report.Topics),
+                Tenants = tenants,
+                TenantUsers = report.TenantUsers?.Where(t => tenants.ContainsKey(t.Key)).ToDictionary(StringComparer.Ordinal),
+                Truncated = true,
+            };
             bytes = JsonSerializer.SerializeToUtf8Bytes(report, ClusterJsonContext.Default.UsageReport);
         }
 
@@ -60,6 +72,7 @@ public sealed class UsageReportResponder(
         {
             // A request that does not parse still gets the default report: every node must answer, or the gather waits out its timeout.
             var report = ledger.Report(identity.Id, identity.StartedAt, UsageQuery.From(msg.Data));
+            report = report with { TenantUsers = users.TenantUserSets(report.Tenants.Keys, _maxExactUsers) };
             var maxPayload = nats.ServerInfo?.MaxPayload is > 0 and var max ? max : DefaultMaxPayload;
             await msg.ReplyAsync(Serialize(report, maxPayload), cancellationToken: stoppingToken);
         }

@@ -147,7 +147,8 @@ public static class StatsApi
                 statusCode: StatusCodes.Status404NotFound);
         }
 
-        return TypedResults.Ok(new TopicView(topic, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes));
+        return TypedResults.Ok(new TopicView(
+            topic, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes, topicStats.Users, topicStats.UsersEstimated, topicStats.UsersError));
     }
 
     public static async Task<Results<Ok<ScaleView>, ValidationProblem>> GetScaleAsync(
@@ -174,7 +175,8 @@ public static class StatsApi
     public static async Task<NodesView> GetNodesAsync(ClusterStatsClient cluster, CancellationToken cancellationToken)
     {
         var stats = await cluster.GetAsync(cancellationToken);
-        var nodes = stats.Nodes.Select(n => new NodeView(n.Key, "ok", n.Value.Total, n.Value.Sockets, n.Value.StartedAt, n.Value.LastSeen, n.Value.Draining))
+        var nodes = stats.Nodes.Select(n => new NodeView(
+                n.Key, "ok", n.Value.Total, n.Value.Sockets, n.Value.StartedAt, n.Value.LastSeen, n.Value.Draining, n.Value.Users, n.Value.UsersEstimated, n.Value.UsersError))
             .Concat(stats.Stale.Select(n => new NodeView(n.Key, "missing", n.Value.Total, n.Value.Sockets, n.Value.StartedAt, n.Value.LastSeen, n.Value.Draining)))
             .OrderBy(n => n.Node, StringComparer.Ordinal)
             .ToList();

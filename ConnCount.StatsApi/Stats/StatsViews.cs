@@ -4,7 +4,18 @@ using ConnCount.StatsApi.Scaling;
 namespace ConnCount.StatsApi.Stats;
 
 /// <summary>One topic across the cluster: <c>GET /api/stats/topics/{topic}</c> or <c>GET /api/stats/topic?name=</c>.</summary>
-public sealed record TopicView(string Topic, long Total, IReadOnlyDictionary<string, long> Nodes, bool Partial, IReadOnlyList<string> MissingNodes);
+/// <param name="Users">Distinct users (join-token subjects) of the topic over the answering nodes.</param>
+/// <param name="UsersEstimated">True when <paramref name="Users"/> is a HyperLogLog estimate; absent when exact.</param>
+/// <param name="UsersError">The estimate's relative standard error; absent when exact.</param>
+public sealed record TopicView(
+    string Topic,
+    long Total,
+    IReadOnlyDictionary<string, long> Nodes,
+    bool Partial,
+    IReadOnlyList<string> MissingNodes,
+    long Users = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool UsersEstimated = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? UsersError = null);
 
 /// <summary>Every node the cluster knows of: <c>GET /api/stats/nodes</c>.</summary>
 public sealed record NodesView(int ClusterSize, bool Partial, IReadOnlyList<NodeView> Nodes);
@@ -13,7 +24,20 @@ public sealed record NodesView(int ClusterSize, bool Partial, IReadOnlyList<Node
 /// One node: <c>status</c> is <c>ok</c> when it answered the gather, <c>missing</c> (with last-known, stale counts) when not;
 /// <c>draining</c> while it refuses new sockets (always false for a missing node: heartbeats do not carry it).
 /// </summary>
-public sealed record NodeView(string Node, string Status, long Total, long Sockets, DateTimeOffset StartedAt, DateTimeOffset LastSeen, bool Draining);
+/// <param name="Users">Distinct users on the node; absent for a missing node (heartbeats carry no users).</param>
+/// <param name="UsersEstimated">True when <paramref name="Users"/> is a HyperLogLog estimate; absent when exact.</param>
+/// <param name="UsersError">The estimate's relative standard error; absent when exact.</param>
+public sealed record NodeView(
+    string Node,
+    string Status,
+    long Total,
+    long Sockets,
+    DateTimeOffset StartedAt,
+    DateTimeOffset LastSeen,
+    bool Draining,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Users = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool UsersEstimated = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? UsersError = null);
 
 /// <summary>A page of topics: <c>GET /api/stats/topics</c>.</summary>
 /// <param name="TotalTopics">Topics that match the prefix, before <c>top</c> and paging.</param>

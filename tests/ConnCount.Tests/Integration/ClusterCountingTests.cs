@@ -84,6 +84,149 @@ public class ClusterCountingTests
     }
 
     [Fact]
+    public async Task Users_are_counted_once_across_nodes_and_drop_exactly_as_they_leave()
+    {
+        await using var cluster = await TestCluster.StartAsync(new()
+        {
+            ["ConnCount__Auth__SigningKey"] = JoinTokens.SigningKey,
+            ["ConnCount__Node__PresenceInterval"] = "00:00:00.200",
+        });
+        var a = await cluster.StartNodeAsync("node-a");
+        var b = await cluster.StartNodeAsync("node-b");
+        await cluster.StartApiAsync();
+        var alice = JoinTokens.Issue(["*"], tenant: "acme", user: "alice");
+        var bob = JoinTokens.Issue(["*"], tenant: "acme", user: "bob");
+
+        // Alice on both nodes, twice on node-a; Bob on node-b; one socket without a token, which is no user.
+        await using var aliceOnA = await PhoenixTestClient.ConnectAsync(Ws(a));
+        await using var aliceAgainOnA = await PhoenixTestClient.ConnectAsync(Ws(a));
+        await using var aliceOnB = await PhoenixTestClient.ConnectAsync(Ws(b));
+        await using var bobOnB = await PhoenixTestClient.ConnectAsync(Ws(b));
+        await using var anonymousOnB = await PhoenixTestClient.ConnectAsync(Ws(b));
+        await using var watcher = await PhoenixTestClient.ConnectAsync(Ws(a));
+        Assert.True((await aliceOnA.JoinAsync("room:users", new { token = alice })).IsOk);
+        Assert.True((await aliceAgainOnA.JoinAsync("room:users", new { token = alice })).IsOk);
+        Assert.True((await aliceOnB.JoinAsync("room:users", new { token = alice })).IsOk);
+        Assert.True((await bobOnB.JoinAsync("room:users", new { token = bob })).IsOk);
+        Assert.True((await bobOnB.JoinAsync("room:bob-only", new { token = bob })).IsOk);
+        Assert.True((await anonymousOnB.JoinAsync("room:users")).IsOk);
+        Assert.True((await watcher.JoinAsync("stats:room:users")).IsOk);
+
+        var stats = await cluster.GetStatsAsync();
+        Assert.Equal(5, TopicTotal(stats, "room:users"));
+        Assert.Equal(2, TopicUsers(stats, "room:users"));
+        Assert.Equal(1, TopicUsers(stats, "room:bob-only"));
+        Assert.Equal(2, stats.GetProperty("users").GetInt64());
+        Assert.Equal(1, NodeUsers(stats, "node-a"));
+        Assert.Equal(2, NodeUsers(stats, "node-b"));
+        Assert.False(stats.TryGetProperty("users_estimated", out _));
+
+        var topic = await cluster.GetStatsAsync("/api/stats/topics/room:users");
+        Assert.Equal(2, topic.GetProperty("users").GetInt64());
+        var nodes = await cluster.GetStatsAsync("/api/stats/nodes");
+        Assert.Equal([1, 2], nodes.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("users").GetInt64()));
+
+        var usage = await cluster.GetStatsAsync("/api/stats/usage");
+        Assert.Equal(2, usage.GetProperty("tenants").GetProperty("acme").GetProperty("users").GetInt64());
+
+        // The channel events agree with REST, and show counts, never ids.
+        var clusterReply = await anonymousOnB.PushAsync("room:users", "get_cluster_connection_stats");
+        Assert.Equal(2, clusterReply.Response.GetProperty("users").GetInt64());
+        Assert.Equal(2, TopicUsers(clusterReply.Response, "room:users"));
+        Assert.Equal(2, NodeUsers(clusterReply.Response, "node-b"));
+        var local = await anonymousOnB.PushAsync("room:users", "get_connection_stats");
+        Assert.Equal(2, local.Response.GetProperty("users").GetInt64());
+        Assert.Equal(2, local.Response.GetProperty("topic_users").GetProperty("room:users").GetInt64());
+        Assert.Equal(1, local.Response.GetProperty("topic_users").GetProperty("room:bob-only").GetInt64());
+        Assert.DoesNotContain("alice", clusterReply.Response.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("alice", local.Response.GetRawText(), StringComparison.Ordinal);
+        await Eventually.MatchAsync(
+            () => Task.FromResult(LastPushedUsers(watcher)),
+            users => users == 2,
+            because: "the stats:room:users push carries the topic's users");
+
+        // Alice leaves one of her two memberships on node-a: still a user there.
+        Assert.True((await aliceAgainOnA.LeaveAsync("room:users")).IsOk);
+        stats = await cluster.GetStatsAsync();
+        Assert.Equal(2, TopicUsers(stats, "room:users"));
+        Assert.Equal(1, NodeUsers(stats, "node-a"));
+
+        // Alice leaves node-b: she is still in the topic through node-a.
+        Assert.True((await aliceOnB.LeaveAsync("room:users")).IsOk);
+        stats = await cluster.GetStatsAsync();
+        Assert.Equal(2, TopicUsers(stats, "room:users"));
+        Assert.Equal(1, NodeUsers(stats, "node-b"));
+
+        // Alice's last socket goes without a leave; then Bob leaves the shared topic but stays in his own.
+        aliceOnA.Abort();
+        Assert.True((await bobOnB.LeaveAsync("room:users")).IsOk);
+        stats = await Eventually.MatchAsync(() => cluster.GetStatsAsync(), s => NodeUsers(s, "node-a") == 0, because: "the aborted socket's membership ends");
+        Assert.Equal(0, TopicUsers(stats, "room:users"));
+        Assert.Equal(1, TopicTotal(stats, "room:users"));
+        Assert.Equal(1, stats.GetProperty("users").GetInt64());
+        Assert.Equal(1, NodeUsers(stats, "node-b"));
+        await Eventually.MatchAsync(
+            () => Task.FromResult(LastPushedUsers(watcher)),
+            users => users == 0,
+            because: "the push follows the users down");
+        clusterReply = await anonymousOnB.PushAsync("room:users", "get_cluster_connection_stats");
+        Assert.Equal(1, clusterReply.Response.GetProperty("users").GetInt64());
+        usage = await cluster.GetStatsAsync("/api/stats/usage");
+        Assert.Equal(1, usage.GetProperty("tenants").GetProperty("acme").GetProperty("users").GetInt64());
+        Assert.Equal(0, TopicUsers(clusterReply.Response, "room:users"));
+    }
+
+    [Fact]
+    public async Task A_topic_with_more_users_than_a_node_lists_is_an_estimate_marked_as_one()
+    {
+        await using var cluster = await TestCluster.StartAsync(new()
+        {
+            ["ConnCount__Auth__SigningKey"] = JoinTokens.SigningKey,
+            ["ConnCount__Stats__MaxExactUsersPerTopic"] = "2",
+        });
+        var node = await cluster.StartNodeAsync("node-a");
+        await cluster.StartApiAsync();
+        var sockets = new List<PhoenixTestClient>();
+        foreach (var user in new[] { "alice", "bob", "carol" })
+        {
+            var socket = await PhoenixTestClient.ConnectAsync(Ws(node));
+            sockets.Add(socket);
+            Assert.True((await socket.JoinAsync("room:many", new { token = JoinTokens.Issue(["*"], user: user) })).IsOk);
+        }
+
+        Assert.True((await sockets[0].JoinAsync("room:few", new { token = JoinTokens.Issue(["*"], user: "alice") })).IsOk);
+
+        var stats = await cluster.GetStatsAsync();
+        var many = stats.GetProperty("topics").GetProperty("room:many");
+        Assert.Equal(3, many.GetProperty("users").GetInt64());
+        Assert.True(many.GetProperty("users_estimated").GetBoolean());
+        Assert.Equal(0.008125, many.GetProperty("users_error").GetDouble());
+        Assert.False(stats.GetProperty("topics").GetProperty("room:few").TryGetProperty("users_estimated", out _));
+        Assert.True(stats.GetProperty("users_estimated").GetBoolean());
+        Assert.True(stats.GetProperty("nodes").GetProperty("node-a").GetProperty("users_estimated").GetBoolean());
+        var topic = await cluster.GetStatsAsync("/api/stats/topics/room:many");
+        Assert.True(topic.GetProperty("users_estimated").GetBoolean());
+
+        // The node's own answer counts its own users, exactly.
+        var local = await sockets[0].PushAsync("room:many", "get_connection_stats");
+        Assert.Equal(3, local.Response.GetProperty("users").GetInt64());
+        Assert.False(local.Response.TryGetProperty("users_estimated", out _));
+
+        foreach (var socket in sockets)
+        {
+            await socket.DisposeAsync();
+        }
+    }
+
+    private static long TopicUsers(JsonElement stats, string topic) =>
+        stats.GetProperty("topics").TryGetProperty(topic, out var t) ? t.GetProperty("users").GetInt64() : 0;
+
+    private static long? LastPushedUsers(PhoenixTestClient watcher) =>
+        watcher.Pushes.Where(p => p[3].GetString() == "connection_stats").Select(p => (long?)p[4].GetProperty("users").GetInt64()).LastOrDefault();
+
+    private static long NodeUsers(JsonElement stats, string node) => stats.GetProperty("nodes").GetProperty(node).GetProperty("users").GetInt64();
+
+    [Fact]
     public async Task Every_way_a_membership_ends_decrements_exactly_once()
     {
         await using var cluster = await TestCluster.StartAsync();

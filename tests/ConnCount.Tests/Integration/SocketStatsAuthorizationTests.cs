@@ -104,6 +104,46 @@ public class SocketStatsAuthorizationTests
     }
 
     [Fact]
+    public async Task Users_of_a_protected_topic_count_only_where_the_topic_is_shown()
+    {
+        await using var cluster = await TestCluster.StartAsync(Protected());
+        var a = await cluster.StartNodeAsync("node-a");
+        var b = await cluster.StartNodeAsync("node-b");
+
+        // Carol is only in the protected topic; Alice is in an open topic on node-a and in the protected one on node-b.
+        await using var carol = await PhoenixTestClient.ConnectAsync(Ws(a));
+        await using var aliceOpen = await PhoenixTestClient.ConnectAsync(Ws(a));
+        await using var aliceSecret = await PhoenixTestClient.ConnectAsync(Ws(b));
+        Assert.Null((await carol.JoinAsync(Secret, new { token = JoinTokens.Issue([Secret], user: "carol") })).Reason);
+        Assert.Null((await aliceOpen.JoinAsync("room:x", new { token = JoinTokens.Issue([], user: "alice") })).Reason);
+        Assert.Null((await aliceSecret.JoinAsync(Secret, new { token = JoinTokens.Issue([Secret], user: "alice") })).Reason);
+
+        await using var anonymous = await PhoenixTestClient.ConnectAsync(Ws(a));
+        Assert.Null((await anonymous.JoinAsync("room:x")).Reason);
+        var hidden = await Eventually.MatchAsync(
+            () => OkAsync(anonymous, "room:x", "get_cluster_connection_stats"),
+            s => s.GetProperty("cluster_size").GetInt32() == 2);
+        Assert.Equal(1, hidden.GetProperty("users").GetInt64());
+        Assert.Equal(1, hidden.GetProperty("nodes").GetProperty("node-a").GetProperty("users").GetInt64());
+        Assert.Equal(0, hidden.GetProperty("nodes").GetProperty("node-b").GetProperty("users").GetInt64());
+        AssertHides(hidden, "private:", "carol", "alice");
+        var node = await OkAsync(anonymous, "room:x", "get_connection_stats");
+        Assert.Equal(1, node.GetProperty("users").GetInt64());
+        AssertHides(node, "private:", "carol", "alice");
+
+        await using var holder = await PhoenixTestClient.ConnectAsync(Ws(a));
+        Assert.Null((await holder.JoinAsync("room:x", new { token = JoinTokens.Issue([Secret]) })).Reason);
+        var shown = await OkAsync(holder, "room:x", "get_cluster_connection_stats");
+        Assert.Equal(2, shown.GetProperty("users").GetInt64());
+        Assert.Equal(2, shown.GetProperty("topics").GetProperty(Secret).GetProperty("users").GetInt64());
+        Assert.Equal(1, shown.GetProperty("nodes").GetProperty("node-b").GetProperty("users").GetInt64());
+        AssertHides(shown, "carol", "alice");
+        node = await OkAsync(holder, "room:x", "get_connection_stats");
+        Assert.Equal(2, node.GetProperty("users").GetInt64());
+        Assert.Equal(1, node.GetProperty("topic_users").GetProperty(Secret).GetInt64());
+    }
+
+    [Fact]
     public async Task A_token_for_one_protected_topic_shows_that_topic_and_no_other()
     {
         var (cluster, a, owners) = await StartAsync();

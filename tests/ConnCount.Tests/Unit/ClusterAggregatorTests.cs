@@ -135,6 +135,134 @@ public class ClusterAggregatorTests
         }
     }
 
+    private static NodeStats WithUsers(NodeStats node, params (string Topic, UserSet Users)[] topics) =>
+        node with { UserSets = topics.ToDictionary(t => t.Topic, t => t.Users) };
+
+    private static UserSet Ids(params string[] ids) => new(Ids: ids);
+
+    private static UserSet Sketch(IEnumerable<string> ids)
+    {
+        var sketch = new HyperLogLog();
+        foreach (var id in ids)
+        {
+            sketch.Add(id);
+        }
+
+        return new UserSet(Sketch: sketch.ToBytes());
+    }
+
+    private static IEnumerable<string> Users(string prefix, int from, int count) =>
+        Enumerable.Range(from, count).Select(i => prefix + i.ToString(CultureInfo.InvariantCulture));
+
+    [Fact]
+    public void A_user_on_two_nodes_counts_once_per_topic_per_node_and_in_the_cluster()
+    {
+        var stats = ClusterAggregator.Aggregate(
+            [
+                WithUsers(Node("a", 2, ("room", 2), ("other", 1)), ("room", Ids("alice", "bob")), ("other", Ids("alice"))),
+                WithUsers(Node("b", 1, ("room", 1)), ("room", Ids("alice"))),
+            ],
+            [Known("a"), Known("b")],
+            Now);
+
+        Assert.Equal(2, stats.Topics["room"].Users);
+        Assert.False(stats.Topics["room"].UsersEstimated);
+        Assert.Null(stats.Topics["room"].UsersError);
+        Assert.Equal(1, stats.Topics["other"].Users);
+        Assert.Equal(2, stats.Nodes["a"].Users);
+        Assert.Equal(1, stats.Nodes["b"].Users);
+        Assert.Equal(2, stats.Users);
+        Assert.False(stats.UsersEstimated);
+
+        // Counts only: no id reaches the JSON a reader gets, and exact counts carry no estimate fields.
+        var json = Json(stats);
+        Assert.DoesNotContain("alice", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("users_estimated", json, StringComparison.Ordinal);
+        Assert.Contains("\"users\":2", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Memberships_without_users_leave_every_user_count_at_zero()
+    {
+        var stats = ClusterAggregator.Aggregate([Node("a", 1, ("room", 3))], [Known("a")], Now);
+
+        Assert.Equal(0, stats.Users);
+        Assert.Equal(0, stats.Topics["room"].Users);
+        Assert.Equal(0, stats.Nodes["a"].Users);
+        Assert.True(stats.UserSets.IsEmpty);
+    }
+
+    [Fact]
+    public void A_topic_over_the_threshold_is_an_estimate_within_its_bound_and_marked_as_one()
+    {
+        // 30,000 users, 10,000 of them on both nodes: 40,000 distinct.
+        var stats = ClusterAggregator.Aggregate(
+            [
+                WithUsers(Node("a", 1, ("big", 30_000)), ("big", Sketch(Users("u", 0, 30_000)))),
+                WithUsers(Node("b", 1, ("big", 20_000)), ("big", Sketch(Users("u", 20_000, 20_000)))),
+            ],
+            [Known("a"), Known("b")],
+            Now);
+
+        var big = stats.Topics["big"];
+        Assert.True(big.UsersEstimated);
+        Assert.Equal(HyperLogLog.RelativeStandardError, big.UsersError);
+        AssertWithinThreeErrors(40_000, big.Users);
+        AssertWithinThreeErrors(30_000, stats.Nodes["a"].Users);
+        Assert.True(stats.Nodes["a"].UsersEstimated);
+        AssertWithinThreeErrors(40_000, stats.Users);
+        Assert.True(stats.UsersEstimated);
+        Assert.Contains("\"users_estimated\":true,\"users_error\":0.008125", Json(stats), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exact_and_sketched_parts_of_one_topic_merge_into_one_estimate()
+    {
+        // Node a lists 500 users exactly; node b sketches 20,000, the 500 among them; node c's topic has its own 100.
+        var stats = ClusterAggregator.Aggregate(
+            [
+                WithUsers(Node("a", 1, ("t", 500)), ("t", Ids([.. Users("u", 0, 500)]))),
+                WithUsers(Node("b", 1, ("t", 20_000)), ("t", Sketch(Users("u", 0, 20_000)))),
+                WithUsers(Node("c", 1, ("t", 100), ("s", 2)), ("t", Ids([.. Users("v", 0, 100)])), ("s", Ids("x", "y"))),
+            ],
+            [Known("a"), Known("b"), Known("c")],
+            Now);
+
+        Assert.True(stats.Topics["t"].UsersEstimated);
+        AssertWithinThreeErrors(20_100, stats.Topics["t"].Users);
+
+        // A topic and a node with exact parts only stay exact.
+        Assert.False(stats.Topics["s"].UsersEstimated);
+        Assert.Equal(2, stats.Topics["s"].Users);
+        Assert.Equal(500, stats.Nodes["a"].Users);
+        Assert.False(stats.Nodes["a"].UsersEstimated);
+        Assert.Equal(102, stats.Nodes["c"].Users);
+        Assert.True(stats.UsersEstimated);
+        AssertWithinThreeErrors(20_102, stats.Users);
+    }
+
+    [Fact]
+    public void Users_of_hidden_topics_can_be_left_out_of_the_node_and_cluster_counts()
+    {
+        var stats = ClusterAggregator.Aggregate(
+            [
+                WithUsers(Node("a", 1, ("open", 1), ("private:x", 2)), ("open", Ids("alice")), ("private:x", Ids("alice", "carol"))),
+                WithUsers(Node("b", 1, ("private:x", 1)), ("private:x", Ids("dave"))),
+            ],
+            [Known("a"), Known("b")],
+            Now);
+        Assert.Equal(3, stats.Users);
+
+        var (perNode, cluster) = stats.UserSets.PerNodeAndCluster(topic => !topic.StartsWith("private:", StringComparison.Ordinal));
+
+        Assert.Equal(1, cluster.Users);
+        Assert.Equal(1, perNode["a"].Users);
+        Assert.Equal(0, perNode["b"].Users);
+    }
+
+    private static void AssertWithinThreeErrors(long expected, long actual) =>
+        Assert.InRange(actual, expected * (1 - (3 * HyperLogLog.RelativeStandardError)), expected * (1 + (3 * HyperLogLog.RelativeStandardError)));
+
     private static string Json(ClusterStats stats) => JsonSerializer.Serialize(stats, ClusterJsonContext.Default.ClusterStats);
 
     // The aggregation as first written: a dictionary per topic, sorted maps, no presizing.

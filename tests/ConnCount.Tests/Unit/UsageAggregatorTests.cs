@@ -182,4 +182,25 @@ public class UsageAggregatorTests
         Assert.Equal(0, usage.Totals.ConnectionMs);
         Assert.Empty(usage.Topics);
     }
+
+    [Fact]
+    public void A_tenants_users_are_a_union_over_the_nodes_and_only_tenants_carry_users()
+    {
+        var a = Report("a", Counters(open: 3), tenants: new() { ["acme"] = Counters(open: 3), ["globex"] = Counters(open: 1) }) with
+        {
+            TenantUsers = new Dictionary<string, UserSet> { ["acme"] = new(Ids: ["alice", "bob"]) },
+        };
+        var b = Report("b", Counters(open: 1), tenants: new() { ["acme"] = Counters(open: 1) }) with
+        {
+            TenantUsers = new Dictionary<string, UserSet> { ["acme"] = new(Ids: ["alice"]) },
+        };
+
+        var stats = UsageAggregator.Aggregate([a, b], [Known("a"), Known("b")], limit: 10, Now);
+
+        Assert.Equal(2, stats.Tenants["acme"].Users);
+        Assert.False(stats.Tenants["acme"].UsersEstimated);
+        Assert.Equal(0, stats.Tenants["globex"].Users);
+        Assert.Null(stats.Totals.Users);
+        Assert.DoesNotContain("alice", System.Text.Json.JsonSerializer.Serialize(stats, ClusterJsonContext.Default.UsageStats), StringComparison.Ordinal);
+    }
 }
