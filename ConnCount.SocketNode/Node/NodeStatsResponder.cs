@@ -1,4 +1,5 @@
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Durable;
 using ConnCount.Cluster.Gathering;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
@@ -53,7 +54,8 @@ public sealed class NodeStatsResponder(
     {
         await foreach (var msg in nats.SubscribeAsync<object?>(NatsSubjects.Stats, cancellationToken: stoppingToken))
         {
-            await msg.ReplyAsync(source.GetGatherReply(), serializer: StatsSerializer, cancellationToken: stoppingToken);
+            var reply = source.GetGatherReply(UsageChunks.MaxChunkBytes(nats.ServerInfo?.MaxPayload));
+            await msg.ReplyAsync(reply, serializer: StatsSerializer, cancellationToken: stoppingToken);
         }
     }
 

@@ -1,4 +1,7 @@
+using System.Text.Json;
+using ConnCount.Cluster.Aggregation;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Durable;
 using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Protection;
 using ConnCount.Cluster.Gathering;
@@ -41,7 +44,11 @@ public sealed class NodeStatsSource(
     /// The reply to a gather: <see cref="GetStats"/> with each topic's users (ids, or a sketch past
     /// <see cref="StatsOptions.MaxExactUsersPerTopic"/>), which the gatherer merges across nodes.
     /// </summary>
-    public NodeStats GetGatherReply()
+    /// <param name="maxBytes">
+    /// What the reply may take of NATS's <c>max_payload</c>: while the ids are over it, the topics with the most id
+    /// bytes send a sketch instead (answers then say <c>users_estimated</c>), so the reply still fits.
+    /// </param>
+    public NodeStats GetGatherReply(int maxBytes = int.MaxValue)
     {
         var stats = GetStats();
         Dictionary<string, UserSet>? sets = null;
@@ -53,8 +60,49 @@ public sealed class NodeStatsSource(
             }
         }
 
+        if (sets is not null)
+        {
+            FitUserSets(sets, maxBytes - UsageChunks.EntryBytes * stats.Connections.Count);
+        }
+
         return stats with { UserSets = sets };
     }
+
+    /// <summary>Turns the largest id lists into sketches until the sets fit <paramref name="budget"/> bytes, or no list would shrink.</summary>
+    internal static void FitUserSets(Dictionary<string, UserSet> sets, long budget)
+    {
+        // Most replies are far below the budget: a bound that needs no encoding settles them (six bytes a character
+        // at most once escaped, and the quotes and comma).
+        if (sets.Values.Sum(s => s.Ids is { } ids ? ids.Sum(id => (id.Length * 6L) + 3) : SketchBytes) <= budget)
+        {
+            return;
+        }
+
+        var sizes = sets.ToDictionary(s => s.Key, s => Size(s.Value), StringComparer.Ordinal);
+        var total = sizes.Values.Sum();
+        foreach (var (topic, size) in sizes.OrderByDescending(s => s.Value))
+        {
+            if (total <= budget || size <= SketchBytes || sets[topic].Ids is not { } ids)
+            {
+                break;
+            }
+
+            var sketch = new HyperLogLog();
+            foreach (var id in ids)
+            {
+                sketch.Add(id);
+            }
+
+            sets[topic] = new UserSet(Sketch: sketch.ToBytes());
+            total += SketchBytes - size;
+        }
+    }
+
+    // A sketch's registers in base64, and its quotes.
+    private static readonly long SketchBytes = (((HyperLogLog.RegisterCount + 2) / 3) * 4) + 16;
+
+    private static long Size(UserSet set) =>
+        set.Ids is { } ids ? ids.Sum(id => (long)JsonEncodedText.Encode(id).EncodedUtf8Bytes.Length + 3) : SketchBytes;
 
     /// <summary>
     /// <paramref name="shown"/> (this node's stats, perhaps without the topics a reader may not see) with its user

@@ -2,7 +2,7 @@
 import { Socket, Presence } from "phoenix"
 import WebSocket from "ws"
 
-const url = "ws://127.0.0.1:35227/socket"
+const url = "ws://127.0.0.1:46303/socket"
 const people = ["alice", "bob"].map(name => {
   const socket = new Socket(url, { transport: WebSocket })
   socket.connect()
