@@ -24,6 +24,8 @@ public class SecretRedactionTests
         {
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Information",
+            // The node turns request logging off by default (a logging scope per socket); this test wants every request line.
+            ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
             ["ConnCount__Api__Key"] = secret,
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp.Endpoint.ToString(),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
