@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using ConnCount.Tests.Infrastructure;
 
@@ -122,6 +126,73 @@ public partial class PhoenixJsClientTests
             o => new[] { 0, 1, 3 }.All(i => LastSync(o, i) == "alice=2,anonymous=1"),
             TimeSpan.FromSeconds(10));
         Assert.True(gone, script.Output);
+    }
+
+    [Fact]
+    public async Task Official_phoenix_client_receives_a_server_publish_and_an_admin_disconnect_only_with_the_right_key()
+    {
+        const string ReadKey = "read-key-0123456789abcdef";
+        const string AdminKey = "admin-key-0123456789abcdef";
+        await using var cluster = await TestCluster.StartAsync(new()
+        {
+            ["ConnCount__Messages__Topics__0__Pattern"] = "room:*",
+            ["ConnCount__Auth__SigningKey"] = JoinTokens.SigningKey,
+        });
+        var urls = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            urls.Add(PhoenixTestClient.WebSocketUri(await cluster.StartNodeAsync($"node-{i}")) + "socket");
+        }
+
+        var api = await cluster.StartApiAsync(new() { ["ConnCount__Api__Key"] = ReadKey, ["ConnCount__Api__AdminKey"] = AdminKey });
+        async Task<JsonElement> StatsAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/stats");
+            request.Headers.Add("X-Api-Key", ReadKey);
+            using var response = await api.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }
+
+        await Eventually.MatchAsync(StatsAsync, s => s.GetProperty("cluster_size").GetInt32() == 3);
+        var alice = "#" + JoinTokens.Issue(["room:js-admin"], user: "alice");
+        var bob = "#" + JoinTokens.Issue(["room:js-admin"], user: "bob");
+
+        // alice on node-0 and node-2, bob on node-1.
+        await using var script = await NodeJs.StartAsync("phoenix-admin.mjs", ["room:js-admin", urls[0] + alice, urls[1] + bob, urls[2] + alice]);
+        Assert.True(await script.WaitForOutputAsync(o => Enumerable.Range(0, 3).All(i => o.Contains($"JOINED {i}")) || o.Contains("FAIL"), TimeSpan.FromSeconds(30)), script.Output);
+        Assert.DoesNotContain("FAIL", script.Output);
+
+        async Task<HttpStatusCode> PostAsync(string path, string? key, string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            if (key is not null)
+            {
+                request.Headers.Add("X-Api-Key", key);
+            }
+
+            using var response = await api.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        const string Publish = "/api/topics/room%3Ajs-admin/messages";
+        Assert.Equal(HttpStatusCode.Unauthorized, await PostAsync(Publish, null, """{"event":"notice","payload":{"text":"no key"}}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(Publish, ReadKey, """{"event":"notice","payload":{"text":"read key"}}"""));
+        Assert.Equal(HttpStatusCode.Accepted, await PostAsync(Publish, AdminKey, """{"event":"notice","payload":{"text":"from the server"}}"""));
+        Assert.True(await script.WaitForOutputAsync(o => Enumerable.Range(0, 3).All(i => o.Contains($"NOTICE {i} from the server")), TimeSpan.FromSeconds(15)), script.Output);
+        Assert.DoesNotContain("key", string.Join('\n', script.Output.Split('\n').Where(l => l.StartsWith("NOTICE", StringComparison.Ordinal))));
+
+        const string Disconnect = "/api/admin/disconnect";
+        Assert.Equal(HttpStatusCode.Unauthorized, await PostAsync(Disconnect, null, """{"user":"alice"}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(Disconnect, ReadKey, """{"user":"alice"}"""));
+        await Task.Delay(300);
+        Assert.DoesNotContain("CLOSED", script.Output);
+
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(Disconnect, AdminKey, """{"user":"alice"}"""));
+        Assert.True(await script.WaitForOutputAsync(o => o.Contains("CLOSED 0 4001 disconnected by admin") && o.Contains("CLOSED 2 4001 disconnected by admin"), TimeSpan.FromSeconds(15)), script.Output);
+        Assert.DoesNotContain("CLOSED 1", script.Output);
+        var stats = await Eventually.MatchAsync(StatsAsync, s => s.GetProperty("total_connections").GetInt64() == 1);
+        Assert.Equal(1, stats.GetProperty("topics").GetProperty("room:js-admin").GetProperty("total").GetInt64());
     }
 
     /// <summary>The list socket <paramref name="socket"/> of phoenix-presence.mjs printed last.</summary>
