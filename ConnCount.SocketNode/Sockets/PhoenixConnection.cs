@@ -26,6 +26,11 @@ public abstract class PhoenixConnection
     /// <param name="socketToken">The client's <c>authToken</c>, if it sent one when connecting.</param>
     protected PhoenixConnection(string? socketToken) => SocketToken = socketToken;
 
+    /// <summary>This connection's links in the node's <see cref="OpenConnectionList"/>, guarded by that list's locks.</summary>
+    internal PhoenixConnection? ListPrev, ListNext;
+
+    internal bool Listed;
+
     /// <summary>The channels this socket has joined; only its receive loop touches them.</summary>
     internal SessionMemberships Memberships;
 

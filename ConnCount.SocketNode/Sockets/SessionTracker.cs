@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +17,7 @@ public sealed class SessionTracker(
 
     private Task _closingAll = Task.CompletedTask;
 
-    private readonly ConcurrentDictionary<PhoenixConnection, byte> _sessions = new(ReferenceEqualityComparer.Instance);
+    private readonly OpenConnectionList _sessions = new();
 
     public int Count => _sessions.Count;
 
@@ -31,9 +30,9 @@ public sealed class SessionTracker(
     // Checking ten times per timeout keeps the overshoot under 10 %.
     private static TimeSpan SweepPeriod(TimeSpan idleTimeout) => TimeSpan.FromMilliseconds(Math.Clamp(idleTimeout.TotalMilliseconds / 10, 50, 1000));
 
-    public void Add(PhoenixConnection session) => _sessions.TryAdd(session, 0);
+    public void Add(PhoenixConnection session) => _sessions.Add(session);
 
-    public void Remove(PhoenixConnection session) => _sessions.TryRemove(session, out _);
+    public void Remove(PhoenixConnection session) => _sessions.Remove(session);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -66,7 +65,7 @@ public sealed class SessionTracker(
     /// </summary>
     public async Task<int> CloseAllAsync(string reason)
     {
-        var sessions = _sessions.Keys.ToList();
+        var sessions = _sessions.Where();
         logger.LogInformation("{Reason}: closing {Count} sockets with 1001", reason, sessions.Count);
         await CloseAsync(sessions, WebSocketCloseStatus.EndpointUnavailable, reason);
         return sessions.Count;
@@ -81,7 +80,7 @@ public sealed class SessionTracker(
     /// <returns>How many sockets it closed.</returns>
     public async Task<int> CloseMatchingAsync(Func<PhoenixConnection, bool> match, WebSocketCloseStatus status, string reason)
     {
-        var sessions = _sessions.Keys.Where(match).ToList();
+        var sessions = _sessions.Where(match);
         await CloseAsync(sessions, status, reason);
         return sessions.Count;
     }
@@ -95,12 +94,12 @@ public sealed class SessionTracker(
         }
 
         var deadline = Environment.TickCount64 + (long)CloseHandshakeGrace.TotalMilliseconds;
-        while (sessions.Any(_sessions.ContainsKey) && Environment.TickCount64 < deadline)
+        while (sessions.Any(_sessions.Contains) && Environment.TickCount64 < deadline)
         {
             await Task.Delay(50);
         }
 
-        foreach (var session in sessions.Where(_sessions.ContainsKey))
+        foreach (var session in sessions.Where(_sessions.Contains))
         {
             session.Abort();
         }
@@ -108,13 +107,11 @@ public sealed class SessionTracker(
 
     private void AbortIdle(long silentSince)
     {
-        foreach (var session in _sessions.Keys)
+        // Picked under the list's locks, closed outside them: a close may end the socket, which leaves the list.
+        foreach (var session in _sessions.Where(s => s.LastActivity < silentSince))
         {
-            if (session.LastActivity < silentSince)
-            {
-                logger.LogDebug("Closing a socket idle past the timeout");
-                _ = session.CloseIdleAsync(CloseHandshakeGrace);
-            }
+            logger.LogDebug("Closing a socket idle past the timeout");
+            _ = session.CloseIdleAsync(CloseHandshakeGrace);
         }
     }
 }
