@@ -383,10 +383,11 @@ fi
 # Three nodes with two message rules: room:* tracks presence, fan:* carries messages without it (10,000 members of one
 # presence topic would be 10,000 presences diffed to one another, a different workload from one message's fan-out).
 # Per run, on fresh nodes after the usual warm-up (which joins room:* topics, so presence is compiled too):
+#  - presence latency: a joiner on node 2 joins and leaves room:presence-0 where a watcher on node 1 is a member
+#    (first, on quiet nodes: after the memory step the nodes are still busy with 19,500 presence leaves);
 #  - memory: as many idle joined sockets as the baseline holds, a third per node, each on one of 100 room:* presence
 #    topics; RSS growth of the three nodes together over the sockets (every node keeps every node's presences of its
 #    topics, so this is what a socket costs a 3-node cluster);
-#  - presence latency: a joiner on node 2 joins and leaves room:presence-0 where a watcher on node 1 is a member;
 #  - fan-out latency: FANOUT_MEMBERS members of fan:0 over the 3 nodes; a sender on node 1 pushes one message at a time.
 PRESENCE_ENV=(
   "ConnCount__Messages__Topics__0__Pattern=room:*"
@@ -407,6 +408,19 @@ if wants presence; then
     done
     purls="ws://127.0.0.1:${ports[0]}/socket/websocket,ws://127.0.0.1:${ports[1]}/socket/websocket,ws://127.0.0.1:${ports[2]}/socket/websocket"
     for i in 0 1 2; do warm "${ports[$i]}" phoenix; done
+
+    LOADS[presence_latency]=$(load_now)
+    cc_log "presence run $run: $PRESENCE_ROUNDS presence join/leave rounds, joiner on node 2, watcher on node 1"
+    loadgen "presence-latency-$run" presence-latency --url "ws://127.0.0.1:${ports[0]}/socket/websocket" --url "ws://127.0.0.1:${ports[1]}/socket/websocket" \
+      --topic-prefix room:presence- --topics 1 --iterations "$PRESENCE_ROUNDS" --warmup 20 --spacing 10ms --source-ips 127.0.21.1
+    f="$OUT/presence-latency-$run.json"
+    pj50+=("$(jqf '.latency_ms.presence_join_diff.p50_ms' "$f")"); pj99+=("$(jqf '.latency_ms.presence_join_diff.p99_ms' "$f")"); pjmax+=("$(jqf '.latency_ms.presence_join_diff.max_ms' "$f")")
+    pmissed=$(( pmissed + $(jq -r '.counters.presence_diffs_missed' "$f" 2>/dev/null || echo 1) ))
+    FIG[presence_send_p99]=$(jqf '.latency_ms.presence_join_diff_from_send.p99_ms' "$f")
+    FIG[presence_before_reply]=$(jqf '.counters.presence_diffs_before_reply' "$f")
+
+    # The latency run's topic retires 2 s after its last member; then the memory baseline.
+    sleep 3
     before=0
     for pid in "${pids[@]}"; do before=$(( before + $(cc_rss_kib "$pid") )); done
 
@@ -420,16 +434,8 @@ if wants presence; then
     FIG[presence_open]=$HOLD_OPEN
     cc_stop "${HOLD_PIDS[@]}"
     drained_cluster "http://127.0.0.1:$api/api/stats" 3
-
-    LOADS[presence_latency]=$(load_now)
-    cc_log "presence run $run: $PRESENCE_ROUNDS presence join/leave rounds, joiner on node 2, watcher on node 1"
-    loadgen "presence-latency-$run" presence-latency --url "ws://127.0.0.1:${ports[0]}/socket/websocket" --url "ws://127.0.0.1:${ports[1]}/socket/websocket" \
-      --topic-prefix room:presence- --topics 1 --iterations "$PRESENCE_ROUNDS" --warmup 20 --spacing 10ms --source-ips 127.0.21.1
-    f="$OUT/presence-latency-$run.json"
-    pj50+=("$(jqf '.latency_ms.presence_join_diff.p50_ms' "$f")"); pj99+=("$(jqf '.latency_ms.presence_join_diff.p99_ms' "$f")"); pjmax+=("$(jqf '.latency_ms.presence_join_diff.max_ms' "$f")")
-    pmissed=$(( pmissed + $(jq -r '.counters.presence_diffs_missed' "$f" 2>/dev/null || echo 1) ))
-    FIG[presence_send_p99]=$(jqf '.latency_ms.presence_join_diff_from_send.p99_ms' "$f")
-    FIG[presence_before_reply]=$(jqf '.counters.presence_diffs_before_reply' "$f")
+    # The counts drain first; the nodes' presence leaves of 19,500 sockets (diffs, replicas) settle after them.
+    sleep 10
 
     LOADS[presence_fanout]=$(load_now)
     cc_log "presence run $run: one message at a time to $FANOUT_MEMBERS members over 3 nodes"
@@ -579,7 +585,7 @@ REPORT="$OUT/results.md"
   echo
   echo "Machine: $MACHINE. Load average (1/5/15 min) at start $LOAD_START, at end $LOAD_END;"
   printf 'per scenario at its start:'
-  for k in micro baseline node durable messages presence presence_hold presence_latency presence_fanout cluster cluster_hold ten churn; do [ -n "${LOADS[$k]:-}" ] && printf ' %s %s;' "$k" "${LOADS[$k]}"; done
+  for k in micro baseline node durable messages presence presence_latency presence_hold presence_fanout cluster cluster_hold ten churn; do [ -n "${LOADS[$k]:-}" ] && printf ' %s %s;' "$k" "${LOADS[$k]}"; done
   echo
   echo
   echo "| what | target | ConnCount | baseline | ratio | verdict |"
