@@ -399,7 +399,7 @@ if wants presence; then
   LOADS[presence]=$(load_now)
   nats=$(cc_free_port); cc_start_nats "$nats"; nats_pid=$CC_LAST_PID
   api=$(cc_free_port); cc_start_api "$API" "$nats" "$api"; api_pid=$CC_LAST_PID
-  mem=(); pj50=(); pj99=(); pjmax=(); fl50=(); fl99=(); flmax=(); fexact=0; pmissed=0
+  mem=(); pj50=(); pj99=(); pjmax=(); pjsend=(); fl50=(); fl99=(); flmax=(); fany=(); fexact=0; pmissed=0; pbefore=0
   for run in $(seq 1 "$RUNS"); do
     ports=(); pids=()
     for i in 1 2 3; do
@@ -416,8 +416,8 @@ if wants presence; then
     f="$OUT/presence-latency-$run.json"
     pj50+=("$(jqf '.latency_ms.presence_join_diff.p50_ms' "$f")"); pj99+=("$(jqf '.latency_ms.presence_join_diff.p99_ms' "$f")"); pjmax+=("$(jqf '.latency_ms.presence_join_diff.max_ms' "$f")")
     pmissed=$(( pmissed + $(jq -r '.counters.presence_diffs_missed' "$f" 2>/dev/null || echo 1) ))
-    FIG[presence_send_p99]=$(jqf '.latency_ms.presence_join_diff_from_send.p99_ms' "$f")
-    FIG[presence_before_reply]=$(jqf '.counters.presence_diffs_before_reply' "$f")
+    pjsend+=("$(jqf '.latency_ms.presence_join_diff_from_send.p99_ms' "$f")")
+    pbefore=$(( pbefore + $(jq -r '.counters.presence_diffs_before_reply' "$f" 2>/dev/null || echo 0) ))
 
     # The latency run's topic retires 2 s after its last member; then the memory baseline.
     sleep 3
@@ -444,7 +444,7 @@ if wants presence; then
       --warmup 20 --concurrency 64 --timeout 30s --source-ips 127.0.22.1-2
     f="$OUT/fanout-latency-$run.json"
     fl50+=("$(jqf '.latency_ms.last_delivery.p50_ms' "$f")"); fl99+=("$(jqf '.latency_ms.last_delivery.p99_ms' "$f")"); flmax+=("$(jqf '.latency_ms.last_delivery.max_ms' "$f")")
-    FIG[fanlat_delivery_p50]=$(jqf '.latency_ms.delivery.p50_ms' "$f")
+    fany+=("$(jqf '.latency_ms.delivery.p50_ms' "$f")")
     if jq -e --argjson n "$FANOUT_MEMBERS" --argjson m "$FANOUT_MESSAGES" \
         '.counters.members_complete == $n and .counters.messages_complete == $m and .counters.deliveries_missing == 0 and .counters.deliveries_out_of_order == 0' "$f" >/dev/null 2>&1; then
       fexact=$((fexact + 1))
@@ -454,12 +454,14 @@ if wants presence; then
   cc_stop "$api_pid" "$nats_pid"
   FIG[presence_mem]=$(median "${mem[@]}")
   FIG[presence_p50]=$(median "${pj50[@]}"); FIG[presence_p99]=$(median "${pj99[@]}"); FIG[presence_max]=$(median "${pjmax[@]}")
-  FIG[presence_missed]=$pmissed
+  FIG[presence_missed]=$pmissed; FIG[presence_before_reply]=$pbefore; FIG[presence_send_p99]=$(median "${pjsend[@]}")
+  FIG[presence_mem_runs]=$(IFS=,; printf '%s' "${mem[*]}" | sed 's/,/, /g')
+  FIG[fanlat_delivery_p50]=$(median "${fany[@]}")
   FIG[fanlat_p50]=$(median "${fl50[@]}"); FIG[fanlat_p99]=$(median "${fl99[@]}"); FIG[fanlat_max]=$(median "${flmax[@]}")
   FIG[fanlat_exact]="$fexact/$RUNS"
   FIG[fanout_members]=$FANOUT_MEMBERS; FIG[fanout_messages]=$FANOUT_MESSAGES; FIG[presence_rounds]=$PRESENCE_ROUNDS
-  note_cmd "3 nodes, each with env ${PRESENCE_ENV[*]} (and the node env above)"
-  note_cmd "dotnet $LG hold --url ws://127.0.0.1:NODE_i/socket/websocket --sockets $((HOLD_ONE / 3)) --topics 100 --joins-per-socket 1 --source-ips 127.0.20.i --duration 1s --linger 1800s --json Fi   (one process per node, i = 1..3; RSS of the 3 nodes from /proc after a 500-socket warm-up each and 15 s after the ramp)"
+  note_cmd "dotnet $NODE --urls http://127.0.0.1:NODE_i   (x3; env: ConnectionStrings__nats, ConnCount__Node__Id, ASPNETCORE_ENVIRONMENT=Production, ${CC_NODE_ENV[*]} ${PRESENCE_ENV[*]}; a StatsApi beside them only to wait for the drain after the hold)"
+  note_cmd "dotnet $LG hold --url ws://127.0.0.1:NODE_i/socket/websocket --sockets $((HOLD_ONE / 3)) --topics 100 --joins-per-socket 1 --source-ips 127.0.20.i --duration 1s --linger 1800s --json Fi   (one process per node, i = 1..3; RSS of the 3 nodes from /proc after a 500-socket warm-up each and the presence latency run, and 15 s after the ramp)"
   note_cmd "dotnet $LG presence-latency --url ws://127.0.0.1:NODE1/socket/websocket --url ws://127.0.0.1:NODE2/socket/websocket --topic-prefix room:presence- --topics 1 --iterations $PRESENCE_ROUNDS --warmup 20 --spacing 10ms --source-ips 127.0.21.1"
   note_cmd "dotnet $LG fanout-latency --url NODE1 --url NODE2 --url NODE3 --topic-prefix fan: --topics 1 --sockets $FANOUT_MEMBERS --messages $FANOUT_MESSAGES --warmup 20 --concurrency 64 --timeout 30s --source-ips 127.0.22.1-2"
 fi
@@ -621,9 +623,9 @@ REPORT="$OUT/results.md"
   fi
   if wants presence; then
     echo "| one message to $(g fanout_members) members over 3 nodes, one at a time: its send to the last member reading it, p50 / p99 / max over $(g fanout_messages) messages | p99 ≤ 50 ms, every member gets every message | $(fmt "$(g fanlat_p50)" 1) / $(fmt "$(g fanlat_p99)" 1) / $(fmt "$(g fanlat_max)" 1) ms (any member, p50 $(fmt "$(g fanlat_delivery_p50)" 1) ms); every member got every message once, in order, in $(g fanlat_exact) runs | | | $(verdict le "$(g fanlat_p99)" 50) / $(verdict test "$(g fanlat_exact)" = "$RUNS/$RUNS") |"
-    echo "| presence join seen as presence_diff on another node: the joiner reading its join reply to the watcher reading the diff, p50 / p99 / max over $(g presence_rounds) joins | p99 ≤ 20 ms | $(fmt "$(g presence_p50)" 2) / $(fmt "$(g presence_p99)" 2) / $(fmt "$(g presence_max)" 2) ms (from the join's send: p99 $(fmt "$(g presence_send_p99)" 2) ms); diffs missed: $(g presence_missed), before the reply: $(g presence_before_reply) | | | $(verdict le "$(g presence_p99)" 20) |"
+    echo "| presence join seen as presence_diff on another node: the joiner reading its join reply to the watcher reading the diff, p50 / p99 / max over $(g presence_rounds) joins | p99 ≤ 20 ms | $(fmt "$(g presence_p50)" 2) / $(fmt "$(g presence_p99)" 2) / $(fmt "$(g presence_max)" 2) ms (from the join's send: p99 $(fmt "$(g presence_send_p99)" 2) ms); diffs missed in all runs: $(g presence_missed), read before the reply (counted as 0 ms): $(g presence_before_reply) | | | $(verdict le "$(g presence_p99)" 20) |"
     pm=$(ratio "$(g presence_mem)" "$(g baseline_mem)")
-    echo "| memory per idle joined socket with presence tracked: RSS growth of 3 nodes over $(g presence_open) sockets on 100 presence topics (baseline: holding) | ≤ 1.15 × baseline | $(fmt "$(g presence_mem)") B | $(fmt "$(g baseline_mem)") B | $pm | $(baseline_verdict le "$pm" 1.15) |"
+    echo "| memory per idle joined socket with presence tracked: RSS growth of 3 nodes over $(g presence_open) sockets on 100 presence topics (baseline: holding) | ≤ 1.15 × baseline | $(fmt "$(g presence_mem)") B (runs: $(g presence_mem_runs) B) | $(fmt "$(g baseline_mem)") B | $pm | $(baseline_verdict le "$pm" 1.15) |"
   fi
   if wants cluster; then
     echo "| raw NATS gather, 3 nodes idle, p50 / p99 | ≤ 1 / ≤ 5 ms | $(fmt "$(g idle3_nats_p50)" 3) / $(fmt "$(g idle3_nats_p99)" 3) ms | | | $(verdict le "$(g idle3_nats_p50)" 1) / $(verdict le "$(g idle3_nats_p99)" 5) |"
