@@ -11,7 +11,7 @@
 # Options:
 #   --runs N          runs per scenario; the table shows medians (default 3)
 #   --no-build        use the Release builds already there
-#   --only LIST       comma-separated: micro,baseline,node,durable,messages,cluster,ten,churn (default: all)
+#   --only LIST       comma-separated: micro,baseline,node,durable,messages,presence,cluster,ten,churn (default: all)
 #   --out DIR         where results go (default bench/results/<timestamp>; bench/results/latest.md is a copy)
 #   --update-docs     also put the table into docs/benchmarks.md, between its results markers
 #   --churn-events E  events of the churn scenario (default 1000000)
@@ -22,7 +22,7 @@
 # memory per idle joined socket against its holding endpoint (/socket/websocket), and the cycle and pairs
 # workloads, with the node's LoadGen options and warm-up, against its answering endpoint (/answer/websocket: a
 # fixed Phoenix ok reply to every frame). They need both baseline and node in --only; with node alone the
-# baseline columns read n/a.
+# baseline columns read n/a. The presence section's memory row compares with the same holding baseline.
 #
 # Needs: dotnet, nats-server, jq. Loopback only; a process holds at most ~19,900 sockets (open-file limit), so
 # socket counts are spread over several LoadGen processes and 127.0.x.y source addresses.
@@ -30,7 +30,7 @@ set -euo pipefail
 
 RUNS=3
 BUILD=1
-ALL="micro,baseline,node,durable,messages,cluster,ten,churn"
+ALL="micro,baseline,node,durable,messages,presence,cluster,ten,churn"
 ONLY=$ALL
 OUT=""
 UPDATE_DOCS=0
@@ -196,7 +196,10 @@ cc_log "results in $OUT; machine: $MACHINE; load $LOAD_START"
 
 HOLD_ONE=19500          # sockets one node must hold
 HOLD_CLUSTER=19000      # per node in the 3-node cluster (57,000 in all)
-if [ "$QUICK" = 1 ]; then HOLD_ONE=2000; HOLD_CLUSTER=1000; fi
+FANOUT_MEMBERS=10000    # members of the fan-out latency topic, over 3 nodes
+FANOUT_MESSAGES=200     # measured messages of the fan-out latency
+PRESENCE_ROUNDS=500     # measured join/leave rounds of the presence latency
+if [ "$QUICK" = 1 ]; then HOLD_ONE=2000; HOLD_CLUSTER=1000; FANOUT_MEMBERS=1000; FANOUT_MESSAGES=50; PRESENCE_ROUNDS=100; fi
 
 # ---------------------------------------------------------------- micro-benchmarks
 if wants micro; then
@@ -376,6 +379,93 @@ if wants messages; then
   note_cmd "node with ConnCount__Messages__Topics__0__Pattern=room:* and MessagesPerSecondPerSocket=100000; dotnet $LG fanout --url ws://127.0.0.1:PORT/socket/websocket --sockets 101 --topics 1 --window 32 --duration $DURATION --source-ips 127.0.18.1"
 fi
 
+# ---------------------------------------------------------------- presence and fan-out latency, 3 nodes
+# Three nodes with two message rules: room:* tracks presence, fan:* carries messages without it (10,000 members of one
+# presence topic would be 10,000 presences diffed to one another, a different workload from one message's fan-out).
+# Per run, on fresh nodes after the usual warm-up (which joins room:* topics, so presence is compiled too):
+#  - presence latency: a joiner on node 2 joins and leaves room:presence-0 where a watcher on node 1 is a member
+#    (first, on quiet nodes: after the memory step the nodes are still busy with 19,500 presence leaves);
+#  - memory: as many idle joined sockets as the baseline holds, a third per node, each on one of 100 room:* presence
+#    topics; RSS growth of the three nodes together over the sockets (every node keeps every node's presences of its
+#    topics, so this is what a socket costs a 3-node cluster);
+#  - fan-out latency: FANOUT_MEMBERS members of fan:0 over the 3 nodes; a sender on node 1 pushes one message at a time.
+PRESENCE_ENV=(
+  "ConnCount__Messages__Topics__0__Pattern=room:*"
+  "ConnCount__Messages__Topics__0__Presence=true"
+  "ConnCount__Messages__Topics__1__Pattern=fan:*"
+  "ConnCount__Messages__Topics__1__MessagesPerSecondPerSocket=100000"
+)
+if wants presence; then
+  LOADS[presence]=$(load_now)
+  nats=$(cc_free_port); cc_start_nats "$nats"; nats_pid=$CC_LAST_PID
+  api=$(cc_free_port); cc_start_api "$API" "$nats" "$api"; api_pid=$CC_LAST_PID
+  mem=(); pj50=(); pj99=(); pjmax=(); pjsend=(); fl50=(); fl99=(); flmax=(); fany=(); fexact=0; pmissed=0; pbefore=0
+  for run in $(seq 1 "$RUNS"); do
+    ports=(); pids=()
+    for i in 1 2 3; do
+      port=$(cc_free_port); cc_start_node "$NODE" "$nats" "p$i-$run" "$port" "${PRESENCE_ENV[@]}"
+      ports+=("$port"); pids+=("$CC_LAST_PID")
+    done
+    purls="ws://127.0.0.1:${ports[0]}/socket/websocket,ws://127.0.0.1:${ports[1]}/socket/websocket,ws://127.0.0.1:${ports[2]}/socket/websocket"
+    for i in 0 1 2; do warm "${ports[$i]}" phoenix; done
+
+    LOADS[presence_latency]=$(load_now)
+    cc_log "presence run $run: $PRESENCE_ROUNDS presence join/leave rounds, joiner on node 2, watcher on node 1"
+    loadgen "presence-latency-$run" presence-latency --url "ws://127.0.0.1:${ports[0]}/socket/websocket" --url "ws://127.0.0.1:${ports[1]}/socket/websocket" \
+      --topic-prefix room:presence- --topics 1 --iterations "$PRESENCE_ROUNDS" --warmup 20 --spacing 10ms --source-ips 127.0.21.1
+    f="$OUT/presence-latency-$run.json"
+    pj50+=("$(jqf '.latency_ms.presence_join_diff.p50_ms' "$f")"); pj99+=("$(jqf '.latency_ms.presence_join_diff.p99_ms' "$f")"); pjmax+=("$(jqf '.latency_ms.presence_join_diff.max_ms' "$f")")
+    pmissed=$(( pmissed + $(jq -r '.counters.presence_diffs_missed' "$f" 2>/dev/null || echo 1) ))
+    pjsend+=("$(jqf '.latency_ms.presence_join_diff_from_send.p99_ms' "$f")")
+    pbefore=$(( pbefore + $(jq -r '.counters.presence_diffs_before_reply' "$f" 2>/dev/null || echo 0) ))
+
+    # The latency run's topic retires 2 s after its last member; then the memory baseline.
+    sleep 3
+    before=0
+    for pid in "${pids[@]}"; do before=$(( before + $(cc_rss_kib "$pid") )); done
+
+    LOADS[presence_hold]=$(load_now)
+    cc_log "presence run $run: holding $HOLD_ONE joined sockets on 100 presence topics over 3 nodes"
+    hold_sockets "presence-hold-$run" $((HOLD_ONE / 3)) "$purls" 20 phoenix
+    sleep 15
+    now=0
+    for pid in "${pids[@]}"; do now=$(( now + $(cc_rss_kib "$pid") )); done
+    mem+=("$(awk -v now="$now" -v before="$before" -v n="$HOLD_OPEN" 'BEGIN { printf "%.0f", (now - before) * 1024 / n }')")
+    FIG[presence_open]=$HOLD_OPEN
+    cc_stop "${HOLD_PIDS[@]}"
+    drained_cluster "http://127.0.0.1:$api/api/stats" 3
+    # The counts drain first; the nodes' presence leaves of 19,500 sockets (diffs, replicas) settle after them.
+    sleep 10
+
+    LOADS[presence_fanout]=$(load_now)
+    cc_log "presence run $run: one message at a time to $FANOUT_MEMBERS members over 3 nodes"
+    loadgen "fanout-latency-$run" fanout-latency --url "ws://127.0.0.1:${ports[0]}/socket/websocket" --url "ws://127.0.0.1:${ports[1]}/socket/websocket" \
+      --url "ws://127.0.0.1:${ports[2]}/socket/websocket" --topic-prefix fan: --topics 1 --sockets "$FANOUT_MEMBERS" --messages "$FANOUT_MESSAGES" \
+      --warmup 20 --concurrency 64 --timeout 30s --source-ips 127.0.22.1-2
+    f="$OUT/fanout-latency-$run.json"
+    fl50+=("$(jqf '.latency_ms.last_delivery.p50_ms' "$f")"); fl99+=("$(jqf '.latency_ms.last_delivery.p99_ms' "$f")"); flmax+=("$(jqf '.latency_ms.last_delivery.max_ms' "$f")")
+    fany+=("$(jqf '.latency_ms.delivery.p50_ms' "$f")")
+    if jq -e --argjson n "$FANOUT_MEMBERS" --argjson m "$FANOUT_MESSAGES" \
+        '.counters.members_complete == $n and .counters.messages_complete == $m and .counters.deliveries_missing == 0 and .counters.deliveries_out_of_order == 0' "$f" >/dev/null 2>&1; then
+      fexact=$((fexact + 1))
+    fi
+    cc_stop "${pids[@]}"
+  done
+  cc_stop "$api_pid" "$nats_pid"
+  FIG[presence_mem]=$(median "${mem[@]}")
+  FIG[presence_p50]=$(median "${pj50[@]}"); FIG[presence_p99]=$(median "${pj99[@]}"); FIG[presence_max]=$(median "${pjmax[@]}")
+  FIG[presence_missed]=$pmissed; FIG[presence_before_reply]=$pbefore; FIG[presence_send_p99]=$(median "${pjsend[@]}")
+  FIG[presence_mem_runs]=$(IFS=,; printf '%s' "${mem[*]}" | sed 's/,/, /g')
+  FIG[fanlat_delivery_p50]=$(median "${fany[@]}")
+  FIG[fanlat_p50]=$(median "${fl50[@]}"); FIG[fanlat_p99]=$(median "${fl99[@]}"); FIG[fanlat_max]=$(median "${flmax[@]}")
+  FIG[fanlat_exact]="$fexact/$RUNS"
+  FIG[fanout_members]=$FANOUT_MEMBERS; FIG[fanout_messages]=$FANOUT_MESSAGES; FIG[presence_rounds]=$PRESENCE_ROUNDS
+  note_cmd "dotnet $NODE --urls http://127.0.0.1:NODE_i   (x3; env: ConnectionStrings__nats, ConnCount__Node__Id, ASPNETCORE_ENVIRONMENT=Production, ${CC_NODE_ENV[*]} ${PRESENCE_ENV[*]}; a StatsApi beside them only to wait for the drain after the hold)"
+  note_cmd "dotnet $LG hold --url ws://127.0.0.1:NODE_i/socket/websocket --sockets $((HOLD_ONE / 3)) --topics 100 --joins-per-socket 1 --source-ips 127.0.20.i --duration 1s --linger 1800s --json Fi   (one process per node, i = 1..3; RSS of the 3 nodes from /proc after a 500-socket warm-up each and the presence latency run, and 15 s after the ramp)"
+  note_cmd "dotnet $LG presence-latency --url ws://127.0.0.1:NODE1/socket/websocket --url ws://127.0.0.1:NODE2/socket/websocket --topic-prefix room:presence- --topics 1 --iterations $PRESENCE_ROUNDS --warmup 20 --spacing 10ms --source-ips 127.0.21.1"
+  note_cmd "dotnet $LG fanout-latency --url NODE1 --url NODE2 --url NODE3 --topic-prefix fan: --topics 1 --sockets $FANOUT_MEMBERS --messages $FANOUT_MESSAGES --warmup 20 --concurrency 64 --timeout 30s --source-ips 127.0.22.1-2"
+fi
+
 # ---------------------------------------------------------------- 3-node cluster (+ 10 nodes, + churn)
 if wants cluster || wants ten || wants churn; then
   nats=$(cc_free_port); cc_start_nats "$nats"
@@ -497,7 +587,7 @@ REPORT="$OUT/results.md"
   echo
   echo "Machine: $MACHINE. Load average (1/5/15 min) at start $LOAD_START, at end $LOAD_END;"
   printf 'per scenario at its start:'
-  for k in micro baseline node durable messages cluster cluster_hold ten churn; do [ -n "${LOADS[$k]:-}" ] && printf ' %s %s;' "$k" "${LOADS[$k]}"; done
+  for k in micro baseline node durable messages presence presence_latency presence_hold presence_fanout cluster cluster_hold ten churn; do [ -n "${LOADS[$k]:-}" ] && printf ' %s %s;' "$k" "${LOADS[$k]}"; done
   echo
   echo
   echo "| what | target | ConnCount | baseline | ratio | verdict |"
@@ -530,6 +620,12 @@ REPORT="$OUT/results.md"
   fi
   if wants messages; then
     echo "| messages delivered per second, one node, fan-out 100 (one sender, 32 in flight) | ≥ 250,000/s | $(fmt "$(g fanout_rate)")/s, deliveries received: $(g fanout_exact) | | | $(verdict ge "$(g fanout_rate)" 250000) |"
+  fi
+  if wants presence; then
+    echo "| one message to $(g fanout_members) members over 3 nodes, one at a time: its send to the last member reading it, p50 / p99 / max over $(g fanout_messages) messages | p99 ≤ 50 ms, every member gets every message | $(fmt "$(g fanlat_p50)" 1) / $(fmt "$(g fanlat_p99)" 1) / $(fmt "$(g fanlat_max)" 1) ms (any member, p50 $(fmt "$(g fanlat_delivery_p50)" 1) ms); every member got every message once, in order, in $(g fanlat_exact) runs | | | $(verdict le "$(g fanlat_p99)" 50) / $(verdict test "$(g fanlat_exact)" = "$RUNS/$RUNS") |"
+    echo "| presence join seen as presence_diff on another node: the joiner reading its join reply to the watcher reading the diff, p50 / p99 / max over $(g presence_rounds) joins | p99 ≤ 20 ms | $(fmt "$(g presence_p50)" 2) / $(fmt "$(g presence_p99)" 2) / $(fmt "$(g presence_max)" 2) ms (from the join's send: p99 $(fmt "$(g presence_send_p99)" 2) ms); diffs missed in all runs: $(g presence_missed), read before the reply (counted as 0 ms): $(g presence_before_reply) | | | $(verdict le "$(g presence_p99)" 20) |"
+    pm=$(ratio "$(g presence_mem)" "$(g baseline_mem)")
+    echo "| memory per idle joined socket with presence tracked: RSS growth of 3 nodes over $(g presence_open) sockets on 100 presence topics (baseline: holding) | ≤ 1.15 × baseline | $(fmt "$(g presence_mem)") B (runs: $(g presence_mem_runs) B) | $(fmt "$(g baseline_mem)") B | $pm | $(baseline_verdict le "$pm" 1.15) |"
   fi
   if wants cluster; then
     echo "| raw NATS gather, 3 nodes idle, p50 / p99 | ≤ 1 / ≤ 5 ms | $(fmt "$(g idle3_nats_p50)" 3) / $(fmt "$(g idle3_nats_p99)" 3) ms | | | $(verdict le "$(g idle3_nats_p50)" 1) / $(verdict le "$(g idle3_nats_p99)" 5) |"

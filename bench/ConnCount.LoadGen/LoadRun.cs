@@ -72,6 +72,8 @@ internal static class LoadRun
         LoadMode.Pairs => new PairsMode(),
         LoadMode.Churn => new ChurnMode(),
         LoadMode.Fanout => new FanoutMode(),
+        LoadMode.FanoutLatency => new FanoutLatencyMode(),
+        LoadMode.PresenceLatency => new PresenceLatencyMode(),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
 }

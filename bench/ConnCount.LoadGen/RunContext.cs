@@ -44,6 +44,9 @@ internal sealed class RunContext : IDisposable
 
     public IWebSocketConnector Connector { get; }
 
+    /// <summary>Set by a mode that looks into pushes (the latency modes), before it opens its sockets.</summary>
+    public IPushObserver? PushObserver { get; set; }
+
     public static async Task<RunContext> CreateAsync(LoadGenOptions options, CancellationToken cancellationToken) =>
         new(options, await TargetPlan.CreateAsync(options.Urls, options.SourceAddresses, cancellationToken));
 

@@ -42,6 +42,18 @@ internal sealed record LoadGenOptions
 
     public ChurnMix Mix { get; init; } = ChurnMix.Default;
 
+    /// <summary>Measured messages of fanout-latency, sent one at a time.</summary>
+    public int Messages { get; init; } = 100;
+
+    /// <summary>Measured join/leave rounds of presence-latency.</summary>
+    public int Iterations { get; init; } = 200;
+
+    /// <summary>Unmeasured messages or rounds before the measured ones (JIT, a topic's first subscription).</summary>
+    public int Warmup { get; init; } = 10;
+
+    /// <summary>Pause after each latency sample completes, before the next message or round.</summary>
+    public TimeSpan Spacing { get; init; } = TimeSpan.Zero;
+
     /// <summary>Channels a socket may hold before a churn join turns into a leave (Phoenix's default limit).</summary>
     public int MaxChannelsPerSocket { get; init; } = 100;
 

@@ -20,4 +20,10 @@ internal enum LoadMode
 
     /// <summary>All sockets join one topic; the first pushes messages with a window in flight; every other receives them.</summary>
     Fanout,
+
+    /// <summary>Many members on one topic; one sender pushes timestamped messages one at a time; latency to the last member.</summary>
+    FanoutLatency,
+
+    /// <summary>A watcher on one node, a joiner on another joining and leaving a presence topic; join to <c>presence_diff</c>.</summary>
+    PresenceLatency,
 }

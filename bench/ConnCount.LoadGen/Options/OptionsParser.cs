@@ -16,6 +16,12 @@ internal static class OptionsParser
           churn          --events random join/leave/close/abort events over a pool of --sockets, with a ledger
           fanout         --sockets join topic P0; the first pushes messages, --window in flight, for --duration;
                          reports messages delivered to the others per second (the topic needs a ConnCount:Messages rule)
+          fanout-latency --sockets members join topic P0 (round-robin over every --url) and one more socket, the sender,
+                         pushes --messages timestamped messages one at a time, each once every member has the one before
+                         (then --spacing); per message, the time from its send to the last member receiving it
+          presence-latency  a watcher (first --url) joins topic P0, which needs a rule with Presence; a joiner (second
+                         --url) joins and leaves it --iterations times; per join, the time from the joiner reading its
+                         join reply to the watcher reading the presence_diff with that join
 
         options:
           --url URL                 target, repeatable; sockets go round-robin (default ws://127.0.0.1:4000/socket/websocket)
@@ -31,6 +37,10 @@ internal static class OptionsParser
           --events E                churn events in total                         default 100000
           --rate R                  churn events per second, 0 = unpaced          default 0
           --mix M                   churn weights                                 default join=40,leave=40,close=10,abort=10
+          --messages M              fanout-latency: measured messages             default 100
+          --iterations K            presence-latency: measured join/leave rounds  default 200
+          --warmup N                latency modes: unmeasured messages / rounds first   default 10
+          --spacing D               latency modes: pause after each sample        default 0s
           --max-channels N          channels per socket before a join turns into a leave   default 100
           --protocol P              phoenix | none                                default phoenix (connect-close: none)
           --client K                raw | http (ClientWebSocket)                  default raw
@@ -72,6 +82,10 @@ internal static class OptionsParser
                 "events" => options with { Events = PositiveLong(name, value) },
                 "rate" => options with { Rate = NonNegativeDouble(name, value) },
                 "mix" => options with { Mix = ChurnMix.Parse(value) },
+                "messages" => options with { Messages = PositiveInt(name, value) },
+                "iterations" => options with { Iterations = PositiveInt(name, value) },
+                "warmup" => options with { Warmup = NonNegativeInt(name, value) },
+                "spacing" => options with { Spacing = DurationText.Parse(value) },
                 "max-channels" => options with { MaxChannelsPerSocket = PositiveInt(name, value) },
                 "protocol" => options with { Protocol = ParseEnum<WireProtocol>(name, value) },
                 "client" => options with { Client = ParseEnum<ClientKind>(name, value) },
@@ -116,6 +130,16 @@ internal static class OptionsParser
             throw new FormatException($"Mode {options.Mode} needs --protocol phoenix.");
         }
 
+        if (options.Protocol == WireProtocol.None && options.Mode is LoadMode.Fanout or LoadMode.FanoutLatency or LoadMode.PresenceLatency)
+        {
+            throw new FormatException($"Mode {options.Mode} needs --protocol phoenix.");
+        }
+
+        if (options.Mode == LoadMode.PresenceLatency && options.Urls.Count < 2)
+        {
+            throw new FormatException("presence-latency needs two --url: the watcher's node and the joiner's.");
+        }
+
         if (options.HeartbeatInterval <= TimeSpan.Zero || options.Timeout <= TimeSpan.Zero)
         {
             throw new FormatException("--heartbeat and --timeout must be positive.");
@@ -155,6 +179,8 @@ internal static class OptionsParser
         "pairs" => LoadMode.Pairs,
         "churn" => LoadMode.Churn,
         "fanout" => LoadMode.Fanout,
+        "fanout-latency" => LoadMode.FanoutLatency,
+        "presence-latency" => LoadMode.PresenceLatency,
         _ => throw new FormatException($"Unknown mode '{text}'."),
     };
 

@@ -16,4 +16,7 @@ internal sealed class PendingReply(long reference, ReplyKind kind, int topic, lo
     public long JoinRef { get; } = joinRef;
 
     public long StartTimestamp { get; } = startTimestamp;
+
+    /// <summary>When the receive loop read the reply (0 until then): the latency modes measure from it.</summary>
+    public long ReplyTimestamp { get; set; }
 }

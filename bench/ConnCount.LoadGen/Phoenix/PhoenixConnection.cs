@@ -91,7 +91,11 @@ internal sealed class PhoenixConnection
     }
 
     /// <summary>Joins a topic. Joining one already joined is a rejoin: the server replaces the membership.</summary>
-    public async Task<ReplyOutcome> JoinAsync(int topic, CancellationToken cancellationToken)
+    public async Task<ReplyOutcome> JoinAsync(int topic, CancellationToken cancellationToken) =>
+        (await JoinTimedAsync(topic, cancellationToken)).Outcome;
+
+    /// <summary>Joins a topic; also gives when the join was sent and when its reply was read (0 without a reply).</summary>
+    public async Task<TimedReply> JoinTimedAsync(int topic, CancellationToken cancellationToken)
     {
         var reference = NextRef();
         var pending = new PendingReply(reference, ReplyKind.Join, topic, reference, Stopwatch.GetTimestamp());
@@ -100,7 +104,7 @@ internal sealed class PhoenixConnection
         {
             if (!IsAlive)
             {
-                return ReplyOutcome.Closed;
+                return new TimedReply(ReplyOutcome.Closed, pending.StartTimestamp, 0);
             }
 
             rejoin = FindMembershipLocked(topic) >= 0;
@@ -113,11 +117,12 @@ internal sealed class PhoenixConnection
             Interlocked.Increment(ref _run.Counters.Rejoins);
         }
 
-        return await SendAndAwaitAsync(new OutgoingFrame(reference, reference, topic, JoinEvent), pending, cancellationToken);
+        var outcome = await SendAndAwaitAsync(new OutgoingFrame(reference, reference, topic, JoinEvent), pending, cancellationToken);
+        return new TimedReply(outcome, pending.StartTimestamp, pending.ReplyTimestamp);
     }
 
-    /// <summary>Pushes an application message on a joined topic and waits for its reply.</summary>
-    public async Task<ReplyOutcome> PushMessageAsync(int topic, CancellationToken cancellationToken)
+    /// <summary>Pushes an application message (payload <c>{}</c> unless given) on a joined topic and waits for its reply.</summary>
+    public async Task<ReplyOutcome> PushMessageAsync(int topic, CancellationToken cancellationToken, byte[]? payload = null)
     {
         var reference = NextRef();
         long joinRef;
@@ -136,7 +141,7 @@ internal sealed class PhoenixConnection
         }
 
         Interlocked.Increment(ref _run.Counters.MessagesSent);
-        return await SendAndAwaitAsync(new OutgoingFrame(joinRef, reference, topic, MessageEvent), pending, cancellationToken);
+        return await SendAndAwaitAsync(new OutgoingFrame(joinRef, reference, topic, MessageEvent, payload), pending, cancellationToken);
     }
 
     public async Task<ReplyOutcome> LeaveAsync(int topic, CancellationToken cancellationToken)
@@ -332,7 +337,7 @@ internal sealed class PhoenixConnection
 
     private async Task SendAsync(OutgoingFrame first, OutgoingFrame? second, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(2 * (PhoenixFrameWriter.Overhead + 256));
+        var buffer = ArrayPool<byte>.Shared.Rent((2 * (PhoenixFrameWriter.Overhead + 256)) + (first.Payload?.Length ?? 0) + (second?.Payload?.Length ?? 0));
         try
         {
             var firstLength = Write(buffer, first);
@@ -364,7 +369,8 @@ internal sealed class PhoenixConnection
             frame.JoinRef,
             frame.Ref,
             frame.Topic < 0 ? PhoenixFrameWriter.HeartbeatTopic : _run.Topics.JsonOf(frame.Topic),
-            frame.Event);
+            frame.Event,
+            frame.Payload);
 
     private async Task ReceiveLoopAsync()
     {
@@ -461,6 +467,7 @@ internal sealed class PhoenixConnection
                 break;
             default:
                 Interlocked.Increment(ref _run.Counters.Pushes);
+                _run.PushObserver?.OnPush(this, utf8);
                 break;
         }
     }
@@ -491,6 +498,7 @@ internal sealed class PhoenixConnection
             return;
         }
 
+        pending.ReplyTimestamp = Stopwatch.GetTimestamp();
         Interlocked.Decrement(ref _run.Counters.PendingReplies);
         if (pending.Kind == ReplyKind.Push)
         {
@@ -683,5 +691,5 @@ internal sealed class PhoenixConnection
         return false;
     }
 
-    private readonly record struct OutgoingFrame(long JoinRef, long Ref, int Topic, byte[] Event);
+    private readonly record struct OutgoingFrame(long JoinRef, long Ref, int Topic, byte[] Event, byte[]? Payload = null);
 }

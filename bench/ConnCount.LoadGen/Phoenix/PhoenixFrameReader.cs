@@ -52,6 +52,57 @@ internal static class PhoenixFrameReader
         }
     }
 
+    /// <summary>
+    /// Reads a push's event name and its payload (the raw JSON object, as sent). Only the modes that look into pushes
+    /// call it, so a held socket's receive loop pays nothing for it.
+    /// </summary>
+    public static bool TryReadPush(ReadOnlySpan<byte> utf8, out ReadOnlySpan<byte> eventName, out ReadOnlySpan<byte> payload)
+    {
+        eventName = default;
+        payload = default;
+        var reader = new Utf8JsonReader(utf8);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                return false;
+            }
+
+            // join_ref, ref, topic
+            for (var i = 0; i < 3; i++)
+            {
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                reader.Skip();
+            }
+
+            if (!reader.Read() || reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
+            {
+                return false;
+            }
+
+            var nameStart = (int)reader.TokenStartIndex + 1;
+            var nameLength = reader.ValueSpan.Length;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            var payloadStart = (int)reader.TokenStartIndex;
+            reader.Skip();
+            eventName = utf8.Slice(nameStart, nameLength);
+            payload = utf8[payloadStart..(int)reader.BytesConsumed];
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A ref is a string of digits or null; anything else is not a ref this client sent.</summary>
     private static bool TryReadRef(ref Utf8JsonReader reader, out long value)
     {

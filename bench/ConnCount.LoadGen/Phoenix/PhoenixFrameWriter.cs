@@ -1,6 +1,6 @@
 namespace ConnCount.LoadGen.Phoenix;
 
-/// <summary>Writes v2 frames <c>[join_ref, ref, topic, event, {}]</c> straight into a byte buffer.</summary>
+/// <summary>Writes v2 frames <c>[join_ref, ref, topic, event, payload]</c> (payload <c>{}</c> unless given) straight into a byte buffer.</summary>
 internal static class PhoenixFrameWriter
 {
     /// <summary>Room for refs, event name and punctuation; the topic adds its own length.</summary>
@@ -8,8 +8,8 @@ internal static class PhoenixFrameWriter
 
     public static ReadOnlySpan<byte> HeartbeatTopic => "\"phoenix\""u8;
 
-    /// <summary>Writes one frame and returns its length. A join ref of 0 or less is written as null.</summary>
-    public static int Write(Span<byte> destination, long joinRef, long reference, ReadOnlySpan<byte> topicJson, ReadOnlySpan<byte> eventName)
+    /// <summary>Writes one frame and returns its length. A join ref of 0 or less is written as null; an empty payload as <c>{}</c>.</summary>
+    public static int Write(Span<byte> destination, long joinRef, long reference, ReadOnlySpan<byte> topicJson, ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> payloadJson = default)
     {
         var at = 0;
         Append(destination, ref at, "["u8);
@@ -20,7 +20,9 @@ internal static class PhoenixFrameWriter
         Append(destination, ref at, topicJson);
         Append(destination, ref at, ",\""u8);
         Append(destination, ref at, eventName);
-        Append(destination, ref at, "\",{}]"u8);
+        Append(destination, ref at, "\","u8);
+        Append(destination, ref at, payloadJson.IsEmpty ? "{}"u8 : payloadJson);
+        Append(destination, ref at, "]"u8);
         return at;
     }
 

@@ -46,6 +46,17 @@ internal sealed class LoadCounters
     public long ChurnReconnects;
     public long ChurnSkipped;
 
+    public long LatencyMessages;
+    public long MessagesComplete;
+    public long MembersComplete;
+    public long DeliveriesMissing;
+    public long DeliveriesOutOfOrder;
+
+    public long PresenceJoinDiffs;
+    public long PresenceLeaveDiffs;
+    public long PresenceDiffsMissed;
+    public long PresenceDiffsBeforeReply;
+
     /// <summary>Snake-case names and current values, in declaration order.</summary>
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>
     {
@@ -84,5 +95,14 @@ internal sealed class LoadCounters
         ["churn_aborts"] = Volatile.Read(ref ChurnAborts),
         ["churn_reconnects"] = Volatile.Read(ref ChurnReconnects),
         ["churn_skipped"] = Volatile.Read(ref ChurnSkipped),
+        ["latency_messages"] = Volatile.Read(ref LatencyMessages),
+        ["messages_complete"] = Volatile.Read(ref MessagesComplete),
+        ["members_complete"] = Volatile.Read(ref MembersComplete),
+        ["deliveries_missing"] = Volatile.Read(ref DeliveriesMissing),
+        ["deliveries_out_of_order"] = Volatile.Read(ref DeliveriesOutOfOrder),
+        ["presence_join_diffs"] = Volatile.Read(ref PresenceJoinDiffs),
+        ["presence_leave_diffs"] = Volatile.Read(ref PresenceLeaveDiffs),
+        ["presence_diffs_missed"] = Volatile.Read(ref PresenceDiffsMissed),
+        ["presence_diffs_before_reply"] = Volatile.Read(ref PresenceDiffsBeforeReply),
     };
 }

@@ -48,6 +48,8 @@ internal static class ReportBuilder
     public static string ModeName(Options.LoadMode mode) => mode switch
     {
         Options.LoadMode.ConnectClose => "connect-close",
+        Options.LoadMode.FanoutLatency => "fanout-latency",
+        Options.LoadMode.PresenceLatency => "presence-latency",
         _ => mode.ToString().ToLowerInvariant(),
     };
 
