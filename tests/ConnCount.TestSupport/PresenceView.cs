@@ -20,8 +20,9 @@ public sealed class PresenceView
                     view.Add(push[4]);
                     break;
                 case "presence_diff":
-                    view.Remove(push[4].GetProperty("leaves"));
+                    // Joins first, then leaves, as the official client's Presence.syncDiff applies them.
                     view.Add(push[4].GetProperty("joins"));
+                    view.Remove(push[4].GetProperty("leaves"));
                     break;
             }
         }
