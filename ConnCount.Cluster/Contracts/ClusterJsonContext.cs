@@ -10,6 +10,7 @@ namespace ConnCount.Cluster.Contracts;
 [JsonSerializable(typeof(NodeAnnouncement))]
 [JsonSerializable(typeof(ClusterStats))]
 [JsonSerializable(typeof(TopicStats))]
+[JsonSerializable(typeof(TopicView))]
 [JsonSerializable(typeof(NodeSummary))]
 [JsonSerializable(typeof(UserSet))]
 [JsonSerializable(typeof(NodeLimitCounts))]

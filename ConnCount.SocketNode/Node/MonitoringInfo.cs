@@ -35,5 +35,4 @@ public sealed record MonitoringLimits(
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(MonitoringInfo))]
-[JsonSerializable(typeof(ConnCount.SocketNode.Sockets.TopicStatsPush))]
 internal sealed partial class SocketNodeJsonContext : JsonSerializerContext;

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using ConnCount.Cluster.Contracts;
 using ConnCount.Cluster.Gathering;
 using ConnCount.SocketNode.Node;
@@ -106,13 +105,11 @@ public sealed class StatsPushBroadcaster(
         }
 
         var name = topic[StatsWatchHub.Prefix.Length..];
-        var topicStats = stats.Topics.GetValueOrDefault(name) ?? new TopicStats(0, new Dictionary<string, long>());
-        var push = new TopicStatsPush(
-            name, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes, topicStats.Users, topicStats.UsersEstimated, topicStats.UsersError);
+        var push = TopicView.Of(name, stats);
         var key = new StringBuilder();
         AppendCounts(key.Append(push.Total).Append('|').Append(push.Users).Append('|').Append(push.Partial).Append('|'), push.Nodes);
         AppendSorted(key, push.MissingNodes);
-        return (JsonSerializer.SerializeToUtf8Bytes(push, SocketNodeJsonContext.Default.TopicStatsPush), key.ToString());
+        return (JsonSerializer.SerializeToUtf8Bytes(push, ClusterJsonContext.Default.TopicView), key.ToString());
     }
 
     private static string ContentKey(ClusterStats stats)
@@ -169,21 +166,7 @@ public sealed class StatsPushBroadcaster(
         }
         catch (Exception ex) when (ex is OperationCanceledException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
         {
-            logger.LogDebug("Presence push to a socket failed: {Reason}", ex.Message);
+            logger.LogDebug("Stats push to a socket failed: {Reason}", ex.Message);
         }
     }
 }
-
-/// <summary>One topic across the cluster, as pushed on <c>stats:&lt;topic&gt;</c>.</summary>
-/// <param name="Users">Distinct users (join-token subjects) of the topic over the answering nodes.</param>
-/// <param name="UsersEstimated">True when <paramref name="Users"/> is a HyperLogLog estimate; absent when exact.</param>
-/// <param name="UsersError">The estimate's relative standard error; absent when exact.</param>
-public sealed record TopicStatsPush(
-    string Topic,
-    long Total,
-    IReadOnlyDictionary<string, long> Nodes,
-    bool Partial,
-    IReadOnlyList<string> MissingNodes,
-    long Users = 0,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool UsersEstimated = false,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? UsersError = null);

@@ -137,7 +137,7 @@ public static class StatsApi
         }
 
         var stats = await cluster.GetAsync(cancellationToken);
-        if (!stats.Topics.TryGetValue(topic, out var topicStats))
+        if (!stats.Topics.ContainsKey(topic))
         {
             return TypedResults.Problem(
                 title: "No connections on this topic",
@@ -147,8 +147,7 @@ public static class StatsApi
                 statusCode: StatusCodes.Status404NotFound);
         }
 
-        return TypedResults.Ok(new TopicView(
-            topic, topicStats.Total, topicStats.Nodes, stats.Partial, stats.MissingNodes, topicStats.Users, topicStats.UsersEstimated, topicStats.UsersError));
+        return TypedResults.Ok(TopicView.Of(topic, stats));
     }
 
     public static async Task<Results<Ok<ScaleView>, ValidationProblem>> GetScaleAsync(

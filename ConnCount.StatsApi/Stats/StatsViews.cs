@@ -1,21 +1,8 @@
 using System.Text.Json.Serialization;
+using ConnCount.Cluster.Contracts;
 using ConnCount.StatsApi.Scaling;
 
 namespace ConnCount.StatsApi.Stats;
-
-/// <summary>One topic across the cluster: <c>GET /api/stats/topics/{topic}</c> or <c>GET /api/stats/topic?name=</c>.</summary>
-/// <param name="Users">Distinct users (join-token subjects) of the topic over the answering nodes.</param>
-/// <param name="UsersEstimated">True when <paramref name="Users"/> is a HyperLogLog estimate; absent when exact.</param>
-/// <param name="UsersError">The estimate's relative standard error; absent when exact.</param>
-public sealed record TopicView(
-    string Topic,
-    long Total,
-    IReadOnlyDictionary<string, long> Nodes,
-    bool Partial,
-    IReadOnlyList<string> MissingNodes,
-    long Users = 0,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool UsersEstimated = false,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? UsersError = null);
 
 /// <summary>Every node the cluster knows of: <c>GET /api/stats/nodes</c>.</summary>
 public sealed record NodesView(int ClusterSize, bool Partial, IReadOnlyList<NodeView> Nodes);
