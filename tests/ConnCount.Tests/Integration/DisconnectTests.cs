@@ -14,9 +14,6 @@ namespace ConnCount.Tests.Integration;
 /// </summary>
 public class DisconnectTests
 {
-    private const string ReadKey = "read-key-0123456789abcdef";
-    private const string PublishKey = "publish-key-0123456789abcdef";
-    private const string AdminKey = "admin-key-0123456789abcdef";
     private const WebSocketCloseStatus ByAdmin = (WebSocketCloseStatus)4001;
 
     private static readonly Dictionary<string, string> NodeSettings = new()
@@ -30,9 +27,9 @@ public class DisconnectTests
     {
         var settings = new Dictionary<string, string>
         {
-            ["ConnCount__Api__Key"] = ReadKey,
-            ["ConnCount__Api__PublishKey"] = PublishKey,
-            ["ConnCount__Api__AdminKey"] = AdminKey,
+            ["ConnCount__Api__Key"] = TestApiKeys.Read,
+            ["ConnCount__Api__PublishKey"] = TestApiKeys.Publish,
+            ["ConnCount__Api__AdminKey"] = TestApiKeys.Admin,
         };
         if (adminTimeout is not null)
         {
@@ -70,7 +67,7 @@ public class DisconnectTests
         Assert.True((await anonymous.JoinAsync("room:2")).IsOk);
         await Eventually.MatchAsync(() => StatsAsync(api), s => Total(s) == 6 && s.GetProperty("total_watchers").GetInt64() == 1);
 
-        using var response = await PostAsync(api, AdminKey, """{"user": "alice"}""");
+        using var response = await PostAsync(api, TestApiKeys.Admin, """{"user": "alice"}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -115,13 +112,13 @@ public class DisconnectTests
         Assert.True((await watcher.JoinAsync("stats:room:1")).IsOk);
         await Eventually.MatchAsync(() => StatsAsync(api), s => Total(s) == 4 && s.GetProperty("total_sockets").GetInt64() == 4);
 
-        using (var nobody = await PostAsync(api, AdminKey, """{"topic": "room:nobody"}"""))
+        using (var nobody = await PostAsync(api, TestApiKeys.Admin, """{"topic": "room:nobody"}"""))
         {
             Assert.Equal(HttpStatusCode.NotFound, nobody.StatusCode);
             Assert.Equal("Unknown topic", (await nobody.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
         }
 
-        using var response = await PostAsync(api, AdminKey, """{"topic": "room:1"}""");
+        using var response = await PostAsync(api, TestApiKeys.Admin, """{"topic": "room:1"}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -152,13 +149,13 @@ public class DisconnectTests
         Assert.True((await elsewhere.JoinAsync("room:1")).IsOk);
         await Eventually.MatchAsync(() => StatsAsync(api), s => Total(s) == 4);
 
-        using (var unknown = await PostAsync(api, AdminKey, """{"node": "node-z"}"""))
+        using (var unknown = await PostAsync(api, TestApiKeys.Admin, """{"node": "node-z"}"""))
         {
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
             Assert.Contains("node-z", (await ProblemAsync(unknown)).GetProperty("detail").GetString());
         }
 
-        using var response = await PostAsync(api, AdminKey, """{"node": "node-a"}""");
+        using var response = await PostAsync(api, TestApiKeys.Admin, """{"node": "node-a"}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -187,7 +184,7 @@ public class DisconnectTests
         await Eventually.MatchAsync(() => StatsAsync(api), s => s.GetProperty("cluster_size").GetInt32() == 2);
 
         cluster.Nodes["node-b"].Process.Kill();
-        using var response = await PostAsync(api, AdminKey, """{"user": "alice"}""");
+        using var response = await PostAsync(api, TestApiKeys.Admin, """{"user": "alice"}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -213,7 +210,7 @@ public class DisconnectTests
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
 
-        foreach (var key in new[] { ReadKey, PublishKey })
+        foreach (var key in new[] { TestApiKeys.Read, TestApiKeys.Publish })
         {
             using var forbidden = await PostAsync(api, key, valid);
             Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
@@ -228,13 +225,13 @@ public class DisconnectTests
         };
         foreach (var body in invalid)
         {
-            using var refused = await PostAsync(api, AdminKey, body);
+            using var refused = await PostAsync(api, TestApiKeys.Admin, body);
             Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{body} answered {(int)refused.StatusCode}");
             Assert.True((await ProblemAsync(refused)).TryGetProperty("errors", out _), body);
         }
 
         // What a web page could send without a preflight, even with a key: not JSON, so refused before anything is read.
-        using (var plainText = await PostAsync(api, AdminKey, valid, mediaType: "text/plain"))
+        using (var plainText = await PostAsync(api, TestApiKeys.Admin, valid, mediaType: "text/plain"))
         {
             Assert.Equal(HttpStatusCode.UnsupportedMediaType, plainText.StatusCode);
         }
@@ -263,7 +260,7 @@ public class DisconnectTests
     private static async Task<JsonElement> StatsAsync(HttpClient api)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/stats");
-        request.Headers.Add("X-Api-Key", ReadKey);
+        request.Headers.Add("X-Api-Key", TestApiKeys.Read);
         using var response = await api.SendAsync(request);
         response.EnsureSuccessStatusCode();
         var stats = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -14,15 +14,13 @@ namespace ConnCount.Tests.Integration;
 /// </summary>
 public class DrainByIdTests
 {
-    private const string ReadKey = "read-key-0123456789abcdef";
-    private const string AdminKey = "admin-key-0123456789abcdef";
 
     private static Uri Ws(Uri http) => PhoenixTestClient.WebSocketUri(http);
 
     private static Dictionary<string, string> ApiKeys() => new()
     {
-        ["ConnCount__Api__Key"] = ReadKey,
-        ["ConnCount__Api__AdminKey"] = AdminKey,
+        ["ConnCount__Api__Key"] = TestApiKeys.Read,
+        ["ConnCount__Api__AdminKey"] = TestApiKeys.Admin,
     };
 
     [Fact]
@@ -38,7 +36,7 @@ public class DrainByIdTests
         await onB.JoinAsync("room");
         await Eventually.MatchAsync(() => NodesAsync(api), n => n.GetProperty("cluster_size").GetInt32() == 2);
 
-        using var drain = await SendAsync(api, HttpMethod.Post, "/api/admin/nodes/node-a/drain", AdminKey);
+        using var drain = await SendAsync(api, HttpMethod.Post, "/api/admin/nodes/node-a/drain", TestApiKeys.Admin);
 
         Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
         var answer = await drain.Content.ReadFromJsonAsync<JsonElement>();
@@ -63,7 +61,7 @@ public class DrainByIdTests
         }
 
         // Bearer works as well as X-Api-Key.
-        using var resume = await SendAsync(api, HttpMethod.Delete, "/api/admin/nodes/node-a/drain", AdminKey, bearer: true);
+        using var resume = await SendAsync(api, HttpMethod.Delete, "/api/admin/nodes/node-a/drain", TestApiKeys.Admin, bearer: true);
 
         Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
         var resumed = await resume.Content.ReadFromJsonAsync<JsonElement>();
@@ -89,19 +87,19 @@ public class DrainByIdTests
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
 
-        using var wrong = await SendAsync(api, HttpMethod.Post, path, AdminKey + "x");
+        using var wrong = await SendAsync(api, HttpMethod.Post, path, TestApiKeys.Admin + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
 
-        using var readOnly = await SendAsync(api, HttpMethod.Post, path, ReadKey);
+        using var readOnly = await SendAsync(api, HttpMethod.Post, path, TestApiKeys.Read);
         Assert.Equal(HttpStatusCode.Forbidden, readOnly.StatusCode);
         Assert.Equal("Admin key required", (await ProblemAsync(readOnly)).GetProperty("title").GetString());
-        using var readResume = await SendAsync(api, HttpMethod.Delete, path, ReadKey);
+        using var readResume = await SendAsync(api, HttpMethod.Delete, path, TestApiKeys.Read);
         Assert.Equal(HttpStatusCode.Forbidden, readResume.StatusCode);
 
         // What a web page can send without a preflight: a text/plain POST, the key in the body or the query.
-        using var simple = new HttpRequestMessage(HttpMethod.Post, path + "?key=" + AdminKey)
+        using var simple = new HttpRequestMessage(HttpMethod.Post, path + "?key=" + TestApiKeys.Admin)
         {
-            Content = new StringContent(AdminKey, Encoding.UTF8, "text/plain"),
+            Content = new StringContent(TestApiKeys.Admin, Encoding.UTF8, "text/plain"),
         };
         simple.Headers.Add("Origin", "https://evil.example.com");
         using var fromPage = await api.SendAsync(simple);
@@ -110,7 +108,7 @@ public class DrainByIdTests
 
         // None of that drained the node; the admin key also reads the stats.
         Assert.Equal("ok", (await client.HeartbeatAsync()).Status);
-        using var adminReads = await SendAsync(api, HttpMethod.Get, "/api/stats/nodes", AdminKey);
+        using var adminReads = await SendAsync(api, HttpMethod.Get, "/api/stats/nodes", TestApiKeys.Admin);
         Assert.Equal(HttpStatusCode.OK, adminReads.StatusCode);
         Assert.False(Node(await adminReads.Content.ReadFromJsonAsync<JsonElement>(), "node-a").GetProperty("draining").GetBoolean());
     }
@@ -139,16 +137,16 @@ public class DrainByIdTests
         var api = await cluster.StartApiAsync(ApiKeys());
         await using var client = await PhoenixTestClient.ConnectAsync(Ws(node));
 
-        using var unknown = await SendAsync(api, HttpMethod.Post, "/api/admin/nodes/node-z/drain", AdminKey);
+        using var unknown = await SendAsync(api, HttpMethod.Post, "/api/admin/nodes/node-z/drain", TestApiKeys.Admin);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Contains("node-z", (await ProblemAsync(unknown)).GetProperty("detail").GetString());
-        using var unknownResume = await SendAsync(api, HttpMethod.Delete, "/api/admin/nodes/node-z/drain", AdminKey);
+        using var unknownResume = await SendAsync(api, HttpMethod.Delete, "/api/admin/nodes/node-z/drain", TestApiKeys.Admin);
         Assert.Equal(HttpStatusCode.NotFound, unknownResume.StatusCode);
 
         // A wildcard, a token separator, whitespace: each could address node-a (or every node) through another subject.
         foreach (var id in new[] { "*", ">", "node-a.admin", "node-a.*", "node%20a", "node-a%09", "node-a%0D%0APUB" })
         {
-            using var invalid = await SendAsync(api, HttpMethod.Post, $"/api/admin/nodes/{id}/drain", AdminKey);
+            using var invalid = await SendAsync(api, HttpMethod.Post, $"/api/admin/nodes/{id}/drain", TestApiKeys.Admin);
             Assert.True(invalid.StatusCode == HttpStatusCode.BadRequest, $"'{id}' answered {(int)invalid.StatusCode}");
             Assert.True((await ProblemAsync(invalid)).TryGetProperty("errors", out _));
         }
@@ -166,7 +164,7 @@ public class DrainByIdTests
         cluster.Nats.Kill();
 
         using var down = await Eventually.MatchAsync(
-            () => SendAsync(api, HttpMethod.Post, "/api/admin/nodes/node-a/drain", AdminKey),
+            () => SendAsync(api, HttpMethod.Post, "/api/admin/nodes/node-a/drain", TestApiKeys.Admin),
             r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
         Assert.Equal("application/problem+json", down.Content.Headers.ContentType?.MediaType);
         Assert.NotNull(down.Headers.RetryAfter);
@@ -190,7 +188,7 @@ public class DrainByIdTests
 
     private static async Task<JsonElement> NodesAsync(HttpClient api)
     {
-        using var response = await SendAsync(api, HttpMethod.Get, "/api/stats/nodes", ReadKey);
+        using var response = await SendAsync(api, HttpMethod.Get, "/api/stats/nodes", TestApiKeys.Read);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }

@@ -131,8 +131,8 @@ public partial class PhoenixJsClientTests
     [Fact]
     public async Task Official_phoenix_client_receives_a_server_publish_and_an_admin_disconnect_only_with_the_right_key()
     {
-        const string ReadKey = "read-key-0123456789abcdef";
-        const string AdminKey = "admin-key-0123456789abcdef";
+        const string ReadKey = TestApiKeys.Read;
+        const string AdminKey = TestApiKeys.Admin;
         await using var cluster = await TestCluster.StartAsync(new()
         {
             ["ConnCount__Messages__Topics__0__Pattern"] = "room:*",

@@ -9,9 +9,6 @@ namespace ConnCount.Tests.Integration;
 /// <summary>Server publish through the StatsApi against real nodes: only a publish or admin key may, and the members on every node get it.</summary>
 public class ServerPublishTests
 {
-    private const string ReadKey = "read-key-0123456789abcdef";
-    private const string PublishKey = "publish-key-0123456789abcdef";
-    private const string AdminKey = "admin-key-0123456789abcdef";
 
     private static readonly Dictionary<string, string> Settings = new()
     {
@@ -38,9 +35,9 @@ public class ServerPublishTests
         var b = PhoenixTestClient.WebSocketUri(await cluster.StartNodeAsync("node-b"));
         var api = await cluster.StartApiAsync(new()
         {
-            ["ConnCount__Api__Key"] = ReadKey,
-            ["ConnCount__Api__PublishKey"] = PublishKey,
-            ["ConnCount__Api__AdminKey"] = AdminKey,
+            ["ConnCount__Api__Key"] = TestApiKeys.Read,
+            ["ConnCount__Api__PublishKey"] = TestApiKeys.Publish,
+            ["ConnCount__Api__AdminKey"] = TestApiKeys.Admin,
         });
         await using var first = await PhoenixTestClient.ConnectAsync(a);
         await using var second = await PhoenixTestClient.ConnectAsync(b);
@@ -54,13 +51,13 @@ public class ServerPublishTests
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
 
-        using (var reader = await PostAsync(api, Path, ReadKey, Body))
+        using (var reader = await PostAsync(api, Path, TestApiKeys.Read, Body))
         {
             Assert.Equal(HttpStatusCode.Forbidden, reader.StatusCode);
             Assert.Equal("Publish key required", (await reader.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
         }
 
-        using (var published = await PostAsync(api, Path, PublishKey, Body))
+        using (var published = await PostAsync(api, Path, TestApiKeys.Publish, Body))
         {
             Assert.Equal(HttpStatusCode.Accepted, published.StatusCode);
             var answer = await published.Content.ReadFromJsonAsync<JsonElement>();
@@ -68,7 +65,7 @@ public class ServerPublishTests
             Assert.Equal("announcement", answer.GetProperty("event").GetString());
         }
 
-        using (var byAdmin = await PostAsync(api, Path, AdminKey, """{"event":"second","payload":{}}"""))
+        using (var byAdmin = await PostAsync(api, Path, TestApiKeys.Admin, """{"event":"second","payload":{}}"""))
         {
             Assert.Equal(HttpStatusCode.Accepted, byAdmin.StatusCode);
         }
@@ -85,7 +82,7 @@ public class ServerPublishTests
         }
 
         // The stats did not count a message as anything.
-        api.DefaultRequestHeaders.Add("X-Api-Key", ReadKey);
+        api.DefaultRequestHeaders.Add("X-Api-Key", TestApiKeys.Read);
         var stats = await cluster.GetStatsAsync();
         Assert.Equal(2, stats.GetProperty("total_connections").GetInt64());
     }
@@ -104,11 +101,11 @@ public class ServerPublishTests
     {
         await using var cluster = await TestCluster.StartAsync(Settings);
         var node = PhoenixTestClient.WebSocketUri(await cluster.StartNodeAsync("node-a"));
-        var api = await cluster.StartApiAsync(new() { ["ConnCount__Api__Key"] = ReadKey, ["ConnCount__Api__PublishKey"] = PublishKey });
+        var api = await cluster.StartApiAsync(new() { ["ConnCount__Api__Key"] = TestApiKeys.Read, ["ConnCount__Api__PublishKey"] = TestApiKeys.Publish });
         await using var member = await PhoenixTestClient.ConnectAsync(node);
         Assert.True((await member.JoinAsync("room:x")).IsOk);
 
-        using var response = await PostAsync(api, path, PublishKey, body);
+        using var response = await PostAsync(api, path, TestApiKeys.Publish, body);
 
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
