@@ -192,7 +192,7 @@ public sealed partial class PresenceTracker(
             LogSyncFailed(open.Topic, ex.Message);
         }
 
-        var mine = snapshots.Where(s => s.Topic == open.Topic).ToList();
+        var mine = snapshots.Where(s => s.Topic == open.Topic && IsWellFormed(s.Entries)).ToList();
         AskSnapshots(open, open.EndSync(mine, NowMs()));
     }
 
@@ -202,7 +202,7 @@ public sealed partial class PresenceTracker(
         {
             await foreach (var msg in subscription.Msgs.ReadAllAsync(_stopping))
             {
-                if (msg.Data is { Node.Length: > 0 } change && change.Topic == open.Topic && change.Joins is not null && change.Leaves is not null)
+                if (msg.Data is { Node.Length: > 0 } change && change.Topic == open.Topic && IsWellFormed(change.Joins) && IsWellFormed(change.Leaves))
                 {
                     if (open.Receive(change, NowMs()) is { } gap)
                     {
@@ -240,7 +240,8 @@ public sealed partial class PresenceTracker(
                 replySerializer: SnapshotSerializer,
                 replyOpts: new NatsSubOpts { Timeout = SnapshotTimeout },
                 cancellationToken: _stopping);
-            if (reply.Data is { } snapshot && snapshot.Topic == open.Topic && open.Receive(snapshot, NowMs()) is { } again)
+            if (reply.Data is { Node.Length: > 0 } snapshot && snapshot.Topic == open.Topic && IsWellFormed(snapshot.Entries)
+                && open.Receive(snapshot, NowMs()) is { } again)
             {
                 AskSnapshots(open, [again]);
             }
@@ -359,6 +360,10 @@ public sealed partial class PresenceTracker(
     public const string AnonymousKeyPrefix = "anonymous:";
 
     private long NextSeq() => Interlocked.Increment(ref _lastSeq);
+
+    /// <summary>A list of presences from NATS that can be applied: present, each with a key and a ref (a malformed message is ignored, not applied).</summary>
+    private static bool IsWellFormed(IReadOnlyList<PresenceEntry>? entries) =>
+        entries is not null && entries.All(e => e is { Key.Length: > 0, Ref.Length: > 0 });
 
     private long NowMs() => time.GetTimestamp() * 1000 / time.TimestampFrequency;
 
