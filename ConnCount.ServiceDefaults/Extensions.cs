@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +22,9 @@ public static class Extensions
     private const string AlivenessEndpointPath = "/alive";
     private const string MetricsEndpointPath = "/metrics";
 
+    /// <summary>Kestrel's socket transport settings (<see cref="SocketTransportOptions"/>), for example <c>UnsafePreferInlineScheduling</c>.</summary>
+    public const string SocketTransportSection = "ConnCount:Sockets";
+
     /// <summary>The meters ASP.NET Core publishes: requests, Kestrel connections, routing, exceptions, rate limiting.</summary>
     private static readonly string[] AspNetCoreMeters =
     [
@@ -40,6 +44,7 @@ public static class Extensions
         builder.AddSecretRedaction();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.Services.AddOptions<SocketTransportOptions>().BindConfiguration(SocketTransportSection);
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
