@@ -42,7 +42,7 @@ public static class NatsSubjects
 
     /// <summary>
     /// Request (<see cref="PresenceSyncRequest"/>) for a topic's presences: every node, or the one incarnation named, answers
-    /// its <see cref="PresenceSnapshot"/>. No queue group. The changes themselves travel on <see cref="TopicSubjects.PresenceFor"/>.
+    /// its <see cref="PresenceSnapshot"/>, in as many parts as its size needs (each within half of <c>max_payload</c>). No queue group. The changes themselves travel on <see cref="TopicSubjects.PresenceFor"/>.
     /// </summary>
     public const string PresenceSync = "conncount.v1.presence.sync";
 

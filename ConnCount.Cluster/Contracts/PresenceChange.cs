@@ -4,6 +4,10 @@ namespace ConnCount.Cluster.Contracts;
 /// What one node's sockets changed in a topic's presence, published on <see cref="TopicSubjects.PresenceFor"/> of the
 /// topic to every node holding members of it.
 /// </summary>
+/// <remarks>
+/// A node publishes one change per join and per leave, a drain or a stop included (each socket's membership ends on its
+/// own): one entry, never a batch, so a change is as small as a presence.
+/// </remarks>
 /// <param name="Node">The node whose sockets these are.</param>
 /// <param name="StartedAt">That node's epoch: with <paramref name="Node"/> it names the incarnation the presences belong to.</param>
 /// <param name="Topic">The topic; checked against the subject's.</param>

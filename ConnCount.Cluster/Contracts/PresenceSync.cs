@@ -7,5 +7,20 @@ namespace ConnCount.Cluster.Contracts;
 /// </summary>
 public sealed record PresenceSyncRequest(string Topic, string? Node = null, DateTimeOffset? StartedAt = null);
 
-/// <summary>One node incarnation's presences of a topic, and the <see cref="PresenceChange.Seq"/> of its last change there.</summary>
-public sealed record PresenceSnapshot(string Node, DateTimeOffset StartedAt, string Topic, long Seq, IReadOnlyList<PresenceEntry> Entries);
+/// <summary>
+/// One node incarnation's presences of a topic, and the <see cref="PresenceChange.Seq"/> of its last change there; or
+/// one part of them. A node whose presences of the topic do not fit one NATS message answers in several parts, all with
+/// the same <paramref name="Seq"/> (one reading of its presences), numbered <paramref name="Part"/> of
+/// <paramref name="Parts"/>: the snapshot is the entries of every part, and it stands only once each part arrived (a
+/// part alone would drop the presences in the others). A message without the two fields is a whole snapshot.
+/// </summary>
+/// <param name="Part">This message's place among the answer's parts, from 0.</param>
+/// <param name="Parts">How many messages the answer is; 1 for a snapshot in one message.</param>
+public sealed record PresenceSnapshot(
+    string Node,
+    DateTimeOffset StartedAt,
+    string Topic,
+    long Seq,
+    IReadOnlyList<PresenceEntry> Entries,
+    int Part = 0,
+    int Parts = 1);

@@ -8,12 +8,17 @@ namespace ConnCount.Cluster.Gathering;
 /// <summary>
 /// One scatter-gather round over NATS, for any request and reply type: publishes once, collects replies
 /// until every awaited node (<see cref="KnownNode.Awaited"/>) has answered, or the timeout. Zero responders is an answer (no replies); a
-/// NATS failure is <see cref="ClusterUnavailableException"/>. Both the stats and the usage gathers use it.
+/// NATS failure is <see cref="ClusterUnavailableException"/>. The stats, usage and disconnect gathers use it, and the
+/// presence sync, whose answers may be several messages each.
 /// </summary>
 public static class ScatterGather
 {
     /// <summary>Gathers the replies; a node that answers twice is in the list twice (aggregators keep its last).</summary>
     /// <param name="nodeOf">The answering node of a reply; null or empty marks the reply malformed (skipped, logged).</param>
+    /// <param name="isLast">
+    /// Whether a reply is its node's last, for answers of several messages: a node has answered once its last reply
+    /// arrived, and its earlier ones are kept too. By default every reply is its node's last.
+    /// </param>
     public static async Task<(List<TReply> Replies, TimeSpan Elapsed)> GatherAsync<TRequest, TReply>(
         INatsConnection nats,
         string subject,
@@ -23,7 +28,8 @@ public static class ScatterGather
         IReadOnlyCollection<KnownNode> expected,
         Func<TReply, string?> nodeOf,
         TimeSpan timeout,
-        ILogger logger)
+        ILogger logger,
+        Func<TReply, bool>? isLast = null)
     {
         if (nats.ConnectionState != NatsConnectionState.Open)
         {
@@ -50,7 +56,11 @@ public static class ScatterGather
                 }
 
                 replies.Add(reply);
-                waitingFor.Remove(node);
+                if (isLast?.Invoke(reply) ?? true)
+                {
+                    waitingFor.Remove(node);
+                }
+
                 if (waitingFor.Count == 0 && awaited > 0)
                 {
                     break;

@@ -136,9 +136,14 @@ internal sealed class PresenceReplica(PresenceOrigin self)
 
     /// <summary>
     /// Ends a sync: replaces each answering origin with its snapshot, then replays the held changes. Returns the origins
-    /// that need a snapshot of their own (they did not answer and their changes do not start from nothing).
+    /// that need a snapshot of their own: those whose answer was <paramref name="incomplete"/> (a part of it missing),
+    /// and those that did not answer and whose changes do not start from nothing.
     /// </summary>
-    public List<PresenceOrigin> EndSync(IEnumerable<PresenceSnapshot> snapshots, PresenceDelta delta, long nowMs)
+    /// <param name="incomplete">
+    /// Origins whose snapshot did not arrive whole: what is known of them stays, and their changes are held until a
+    /// whole snapshot of their own arrives, as after a gap.
+    /// </param>
+    public List<PresenceOrigin> EndSync(IEnumerable<PresenceSnapshot> snapshots, PresenceDelta delta, long nowMs, IEnumerable<PresenceOrigin>? incomplete = null)
     {
         var held = _syncing ?? [];
         _syncing = null;
@@ -148,6 +153,15 @@ internal sealed class PresenceReplica(PresenceOrigin self)
             if (Replace(snapshot, delta, nowMs) == PresenceApply.NeedsSnapshot)
             {
                 needing.Add(new PresenceOrigin(snapshot.Node, snapshot.StartedAt));
+            }
+        }
+
+        foreach (var origin in incomplete ?? [])
+        {
+            if (origin != self)
+            {
+                AwaitSnapshot(origin);
+                needing.Add(origin);
             }
         }
 

@@ -126,13 +126,16 @@ internal sealed class PresenceTopic
         }
     }
 
-    /// <summary>Ends a sync with the snapshots gathered; returns the origins that need a snapshot of their own.</summary>
-    public List<PresenceOrigin> EndSync(IReadOnlyList<PresenceSnapshot> snapshots, long nowMs)
+    /// <summary>
+    /// Ends a sync with the snapshots gathered whole, and the origins whose snapshot is missing a part; returns the
+    /// origins that need a snapshot of their own.
+    /// </summary>
+    public List<PresenceOrigin> EndSync(IReadOnlyList<PresenceSnapshot> snapshots, IReadOnlyList<PresenceOrigin> incomplete, long nowMs)
     {
         List<PresenceOrigin> needing = [];
         Update(delta =>
         {
-            needing = _replica.EndSync(snapshots, delta, nowMs);
+            needing = _replica.EndSync(snapshots, delta, nowMs, incomplete);
             return null;
         });
         return needing;

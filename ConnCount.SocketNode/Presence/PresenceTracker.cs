@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Durable;
 using ConnCount.Cluster.Gathering;
 using ConnCount.Cluster.Messaging;
 using ConnCount.SocketNode.Node;
@@ -20,8 +21,10 @@ namespace ConnCount.SocketNode.Presence;
 /// <remarks>
 /// A node that opens a topic subscribes, then asks every node for its presences of it (<see cref="NatsSubjects.PresenceSync"/>),
 /// holding the changes that arrive meanwhile. A missed change is seen by its number and repaired from a snapshot of its
-/// node. A node the directory stops counting live (dead, paused, cut off: <see cref="ClusterOptions.NodeExpiry"/>) has
-/// its presences removed as leaves, checked every <see cref="SweepPeriod"/>; if it is heard again they come back
+/// node. A snapshot too large for one NATS message is answered in parts (<see cref="PresenceSnapshotParts"/>) and
+/// applied only once every part arrived (<see cref="PresenceSnapshotAssembly"/>); a node whose parts did not all arrive
+/// is asked again. A node the directory stops counting live (dead, paused, cut off: <see cref="ClusterOptions.NodeExpiry"/>)
+/// has its presences removed as leaves, checked every <see cref="SweepPeriod"/>; if it is heard again they come back
 /// from a snapshot. After this node's own NATS connection returns, every topic is synced again.
 /// </remarks>
 public sealed partial class PresenceTracker(
@@ -172,10 +175,11 @@ public sealed partial class PresenceTracker(
 
     private async Task SyncAsync(PresenceTopic open)
     {
-        IReadOnlyList<PresenceSnapshot> snapshots = [];
+        IReadOnlyList<PresenceSnapshot> parts = [];
         try
         {
-            (snapshots, _) = await ScatterGather.GatherAsync(
+            // A node is done once the last part of its answer arrived.
+            (parts, _) = await ScatterGather.GatherAsync(
                 nats,
                 NatsSubjects.PresenceSync,
                 new PresenceSyncRequest(open.Topic),
@@ -184,7 +188,8 @@ public sealed partial class PresenceTracker(
                 directory.Snapshot(),
                 s => s.Node,
                 cluster.Value.GatherTimeout,
-                logger);
+                logger,
+                PresenceSnapshotParts.IsLast);
         }
         catch (ClusterUnavailableException ex)
         {
@@ -192,8 +197,14 @@ public sealed partial class PresenceTracker(
             LogSyncFailed(open.Topic, ex.Message);
         }
 
-        var mine = snapshots.Where(s => s.Topic == open.Topic && IsWellFormed(s.Entries)).ToList();
-        AskSnapshots(open, open.EndSync(mine, NowMs()));
+        // A node whose answer lacks a part keeps what is known of it, and is asked again on its own.
+        var assembly = new PresenceSnapshotAssembly();
+        foreach (var part in parts.Where(s => s.Topic == open.Topic && IsWellFormed(s.Entries)))
+        {
+            assembly.Add(part);
+        }
+
+        AskSnapshots(open, open.EndSync(assembly.Complete(), assembly.Incomplete(), NowMs()));
     }
 
     private async Task ReadChangesAsync(PresenceTopic open, INatsSub<PresenceChange> subscription)
@@ -233,15 +244,12 @@ public sealed partial class PresenceTracker(
     {
         try
         {
-            var reply = await nats.RequestAsync(
-                NatsSubjects.PresenceSync,
-                new PresenceSyncRequest(open.Topic, origin.Node, origin.StartedAt),
-                requestSerializer: RequestSerializer,
-                replySerializer: SnapshotSerializer,
-                replyOpts: new NatsSubOpts { Timeout = SnapshotTimeout },
-                cancellationToken: _stopping);
-            if (reply.Data is { Node.Length: > 0 } snapshot && snapshot.Topic == open.Topic && IsWellFormed(snapshot.Entries)
-                && open.Receive(snapshot, NowMs()) is { } again)
+            if (await ReadSnapshotAsync(open.Topic, origin) is not { } snapshot)
+            {
+                // Not applied: without a part it would drop the presences in that part. The sweep asks again.
+                LogSnapshotFailed(origin.Node, open.Topic, "it did not arrive whole in time");
+            }
+            else if (open.Receive(snapshot, NowMs()) is { } again)
             {
                 AskSnapshots(open, [again]);
             }
@@ -251,6 +259,28 @@ public sealed partial class PresenceTracker(
             // The sweep asks again; a node that is gone is dropped by it.
             LogSnapshotFailed(origin.Node, open.Topic, ex.Message);
         }
+    }
+
+    /// <summary>Asks one origin for its snapshot of <paramref name="topic"/> and reads its parts until the last; null when the snapshot is incomplete.</summary>
+    private async Task<PresenceSnapshot?> ReadSnapshotAsync(string topic, PresenceOrigin origin)
+    {
+        var assembly = new PresenceSnapshotAssembly();
+        await foreach (var msg in nats.RequestManyAsync(
+            NatsSubjects.PresenceSync,
+            new PresenceSyncRequest(topic, origin.Node, origin.StartedAt),
+            requestSerializer: RequestSerializer,
+            replySerializer: SnapshotSerializer,
+            replyOpts: new NatsSubOpts { Timeout = SnapshotTimeout },
+            cancellationToken: _stopping))
+        {
+            if (msg.Data is { Node.Length: > 0 } part && part.Topic == topic && IsWellFormed(part.Entries)
+                && new PresenceOrigin(part.Node, part.StartedAt) == origin && assembly.Add(part))
+            {
+                break;
+            }
+        }
+
+        return assembly.Complete() is [var snapshot] ? snapshot : null;
     }
 
     private async Task AnswerSyncsAsync(CancellationToken stoppingToken)
@@ -263,8 +293,13 @@ public sealed partial class PresenceTracker(
                 continue;
             }
 
+            // One reading of the presences, in as many parts as the server's max_payload needs, each with its number.
             var (seq, entries) = _topics.TryGetValue(topic, out var open) ? open.LocalSnapshot() : (0, []);
-            await msg.ReplyAsync(new PresenceSnapshot(_self.Node, _self.StartedAt, topic, seq, entries), serializer: SnapshotSerializer, cancellationToken: stoppingToken);
+            var whole = new PresenceSnapshot(_self.Node, _self.StartedAt, topic, seq, entries);
+            foreach (var part in PresenceSnapshotParts.Split(whole, UsageChunks.MaxChunkBytes(nats.ServerInfo?.MaxPayload)))
+            {
+                await msg.ReplyAsync(part, serializer: SnapshotSerializer, cancellationToken: stoppingToken);
+            }
         }
     }
 

@@ -11,11 +11,22 @@ public static class NatsServer
     /// <summary>
     /// Starts <c>nats-server</c> on <c>127.0.0.1:<paramref name="port"/></c>, requiring
     /// <paramref name="credentials"/> when given, with JetStream storing in <paramref name="storeDirectory"/> when given,
-    /// and returns once it accepts connections.
+    /// and a <c>max_payload</c> of <paramref name="maxPayload"/> bytes when given (1 MB otherwise), and returns once it
+    /// accepts connections.
     /// </summary>
-    public static async Task<ExternalProcess> StartAsync(int port, (string User, string Password)? credentials = null, string? storeDirectory = null)
+    public static async Task<ExternalProcess> StartAsync(
+        int port, (string User, string Password)? credentials = null, string? storeDirectory = null, int? maxPayload = null)
     {
         List<string> args = ["-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)];
+        // nats-server has no flag for max_payload: it is set by a configuration file, read once at start.
+        string? config = null;
+        if (maxPayload is { } max)
+        {
+            config = Path.GetTempFileName();
+            await File.WriteAllTextAsync(config, $"max_payload: {max.ToString(CultureInfo.InvariantCulture)}\n");
+            args.AddRange(["-c", config]);
+        }
+
         if (storeDirectory is not null)
         {
             args.AddRange(["-js", "-sd", storeDirectory]);
@@ -36,6 +47,13 @@ public static class NatsServer
         {
             await process.DisposeAsync();
             throw;
+        }
+        finally
+        {
+            if (config is not null)
+            {
+                File.Delete(config);
+            }
         }
     }
 

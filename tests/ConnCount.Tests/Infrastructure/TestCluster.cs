@@ -19,6 +19,9 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>When set, nats-server requires these credentials and the services are given them.</summary>
     public (string User, string Password)? NatsCredentials { get; private set; }
 
+    /// <summary>When set, nats-server's <c>max_payload</c> in bytes (1 MB otherwise).</summary>
+    public int? NatsMaxPayload { get; private set; }
+
     public ExternalProcess Nats { get; private set; } = null!;
 
     /// <summary>Where NATS keeps JetStream's data: the same folder across <see cref="StartNatsAsync"/> restarts, removed on dispose.</summary>
@@ -31,7 +34,8 @@ public sealed class TestCluster : IAsyncDisposable
     public Dictionary<string, (ExternalProcess Process, Uri Uri)> Nodes { get; } = [];
 
     /// <summary>Starts NATS; nodes and the API are started by the test.</summary>
-    public static async Task<TestCluster> StartAsync(Dictionary<string, string>? settings = null, (string User, string Password)? natsCredentials = null)
+    public static async Task<TestCluster> StartAsync(
+        Dictionary<string, string>? settings = null, (string User, string Password)? natsCredentials = null, int? natsMaxPayload = null)
     {
         var cluster = new TestCluster(new Dictionary<string, string>
         {
@@ -45,6 +49,7 @@ public sealed class TestCluster : IAsyncDisposable
         }
 
         cluster.NatsCredentials = natsCredentials;
+        cluster.NatsMaxPayload = natsMaxPayload;
         await cluster.StartNatsAsync();
         return cluster;
     }
@@ -56,7 +61,7 @@ public sealed class TestCluster : IAsyncDisposable
             NatsPort = FreePort.Next();
         }
 
-        Nats = await NatsServer.StartAsync(NatsPort, NatsCredentials, JetStreamDirectory);
+        Nats = await NatsServer.StartAsync(NatsPort, NatsCredentials, JetStreamDirectory, NatsMaxPayload);
         _processes.Add(Nats);
     }
 

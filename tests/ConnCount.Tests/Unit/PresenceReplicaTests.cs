@@ -117,6 +117,40 @@ public class PresenceReplicaTests
     }
 
     [Fact]
+    public void An_origin_whose_sync_answer_lacked_a_part_keeps_what_was_known_and_waits_for_a_whole_snapshot()
+    {
+        var replica = Synced();
+        replica.Apply(Change(Other, 1, 0, [Entry("alice", "a1")]), new PresenceDelta(), 0);
+        replica.BeginSync();
+        replica.Apply(Change(Other, 2, 1, [Entry("bob", "b1")]), new PresenceDelta(), 0);
+
+        var delta = new PresenceDelta();
+        var needing = replica.EndSync([], delta, 0, incomplete: [Other]);
+
+        // Nothing is dropped on a part's account, and nothing is applied on top of an unknown state.
+        Assert.Equal([Other], needing);
+        Assert.True(delta.IsEmpty);
+        Assert.Equal("a1", Refs(replica));
+        Assert.Contains(replica.Origins, o => o.Origin == Other && o.Repairing);
+        Assert.Equal(PresenceApply.Buffered, replica.Apply(Change(Other, 3, 2, leaves: [Entry("alice", "a1")]), new PresenceDelta(), 0));
+
+        // The whole snapshot (taken after change 1) comes, and the held changes are replayed on top.
+        Assert.Equal(PresenceApply.Applied, replica.Replace(Snapshot(Other, 1, Entry("alice", "a1")), new PresenceDelta(), 0));
+        Assert.Equal("b1", Refs(replica));
+    }
+
+    [Fact]
+    public void This_nodes_own_incomplete_answer_changes_nothing()
+    {
+        var replica = new PresenceReplica(Self);
+        replica.BeginSync();
+
+        Assert.Empty(replica.EndSync([], new PresenceDelta(), 0, incomplete: [Self]));
+        Assert.Equal(PresenceApply.Applied, replica.Apply(Change(Self, 1, 0, [Entry("me", "m1")]), new PresenceDelta(), 0));
+        Assert.Equal("m1", Refs(replica));
+    }
+
+    [Fact]
     public void A_dropped_origin_leaves_and_comes_back_only_through_a_snapshot()
     {
         var replica = Synced();

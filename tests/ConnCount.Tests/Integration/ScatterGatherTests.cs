@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using ConnCount.Cluster.Aggregation;
+using ConnCount.Cluster.Contracts;
+using ConnCount.Cluster.Gathering;
+using ConnCount.SocketNode.Presence;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+
+namespace ConnCount.Tests.Integration;
+
+/// <summary>
+/// One gather against a real nats-server, with responders that answer in one message or in several: a node is done at
+/// its last reply, and a gather ends as soon as every awaited node is done, or at its timeout with the replies so far.
+/// </summary>
+public class ScatterGatherTests
+{
+    private const string Subject = "conncount.test.gather";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    private static readonly NatsJsonContextSerializer<PresenceSyncRequest> RequestSerializer = new(ClusterJsonContext.Default);
+    private static readonly NatsJsonContextSerializer<PresenceSnapshot> ReplySerializer = new(ClusterJsonContext.Default);
+
+    private static readonly KnownNode[] Nodes =
+    [
+        new("node-a", DateTimeOffset.UnixEpoch, 0, 0, DateTimeOffset.UnixEpoch),
+        new("node-b", DateTimeOffset.UnixEpoch, 0, 0, DateTimeOffset.UnixEpoch),
+    ];
+
+    [Fact]
+    public async Task A_node_answering_in_parts_is_waited_for_until_its_last_part()
+    {
+        await using var nats = await Responders.StartAsync(("node-a", 3, true), ("node-b", 1, true));
+
+        var (replies, elapsed) = await GatherAsync(nats.Connection, PresenceSnapshotParts.IsLast);
+
+        Assert.Equal(["node-a:0", "node-a:1", "node-a:2", "node-b:0"], replies.Select(r => $"{r.Node}:{r.Part}").Order(StringComparer.Ordinal));
+        Assert.True(elapsed < Timeout / 2, $"the gather ended once both nodes were done, not at its timeout ({elapsed})");
+    }
+
+    [Fact]
+    public async Task A_node_whose_last_part_never_comes_is_waited_for_until_the_timeout()
+    {
+        await using var nats = await Responders.StartAsync(("node-a", 3, false), ("node-b", 1, true));
+
+        var (replies, elapsed) = await GatherAsync(nats.Connection, PresenceSnapshotParts.IsLast);
+
+        Assert.Equal(["node-a:0", "node-a:1", "node-b:0"], replies.Select(r => $"{r.Node}:{r.Part}").Order(StringComparer.Ordinal));
+        Assert.True(elapsed >= Timeout - TimeSpan.FromMilliseconds(100), $"node-a was still awaited ({elapsed})");
+    }
+
+    [Fact]
+    public async Task By_default_a_nodes_first_reply_is_its_answer()
+    {
+        await using var nats = await Responders.StartAsync(("node-a", 3, false), ("node-b", 1, true));
+
+        var (replies, elapsed) = await GatherAsync(nats.Connection, isLast: null);
+
+        Assert.Contains(replies, r => r is { Node: "node-a", Part: 0 });
+        Assert.Contains(replies, r => r is { Node: "node-b", Part: 0 });
+        Assert.True(elapsed < Timeout / 2, $"the gather ended once both nodes had answered, as the stats and usage gathers do ({elapsed})");
+    }
+
+    private static Task<(List<PresenceSnapshot> Replies, TimeSpan Elapsed)> GatherAsync(INatsConnection nats, Func<PresenceSnapshot, bool>? isLast) =>
+        ScatterGather.GatherAsync(
+            nats, Subject, new PresenceSyncRequest("room:1"), RequestSerializer, ReplySerializer, Nodes, r => r.Node, Timeout, NullLogger.Instance, isLast);
+
+    /// <summary>
+    /// A nats-server, a connection to it, and one responder per node answering each request with its parts, the last
+    /// one withheld unless asked for.
+    /// </summary>
+    private sealed class Responders : IAsyncDisposable
+    {
+        private readonly List<(INatsSub<PresenceSyncRequest> Subscription, Task Loop)> _responders = [];
+
+        private Responders(ExternalProcess server, NatsConnection connection)
+        {
+            Server = server;
+            Connection = connection;
+        }
+
+        public ExternalProcess Server { get; }
+
+        public NatsConnection Connection { get; }
+
+        public static async Task<Responders> StartAsync(params (string Node, int Parts, bool SendLast)[] nodes)
+        {
+            var port = FreePort.Next();
+            var connection = new NatsConnection(new NatsOpts { Url = $"nats://127.0.0.1:{port}" });
+            var responders = new Responders(await NatsServer.StartAsync(port), connection);
+            await connection.ConnectAsync();
+            foreach (var (node, parts, sendLast) in nodes)
+            {
+                var subscription = await connection.SubscribeCoreAsync(Subject, serializer: RequestSerializer);
+                responders._responders.Add((subscription, AnswerAsync(subscription, node, sendLast ? parts : parts - 1, parts)));
+            }
+
+            // A round trip after the SUBs: the server has them before the gather publishes.
+            await connection.PingAsync();
+            return responders;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var (subscription, loop) in _responders)
+            {
+                await subscription.DisposeAsync();
+                await loop;
+            }
+
+            await Connection.DisposeAsync();
+            await Server.DisposeAsync();
+        }
+
+        private static async Task AnswerAsync(INatsSub<PresenceSyncRequest> subscription, string node, int sent, int parts)
+        {
+            await foreach (var msg in subscription.Msgs.ReadAllAsync())
+            {
+                for (var part = 0; part < sent; part++)
+                {
+                    await msg.ReplyAsync(new PresenceSnapshot(node, DateTimeOffset.UnixEpoch, "room:1", 1, [], part, parts), serializer: ReplySerializer);
+                }
+            }
+        }
+    }
+}
