@@ -9,18 +9,30 @@ namespace ConnCount.SocketNode.Presence;
 /// the topic's changes. Every change of state and every push it causes happen under one lock, so each member receives
 /// its <c>presence_state</c> and the diffs after it in the order they happened.
 /// </summary>
+/// <remarks>
+/// Diffs are coalesced: a change goes into the topic's <see cref="PresenceDiffLog"/> and a flush is queued on the
+/// thread pool; every change that arrives before the flush runs goes out in the same <c>presence_diff</c>. On a quiet
+/// topic that is one diff per change, a thread-pool hop later; while thousands join at once, each member receives one
+/// diff per flush instead of one per join (Phoenix's own Presence merges diffs queued behind a busy one the same way).
+/// A member tracked since the last flush receives only what came after its state.
+/// </remarks>
 internal sealed class PresenceTopic
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<PhoenixConnection, Member?> _members = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<PresenceOrigin, long> _repairsAskedMs = [];
     private readonly PresenceReplica _replica;
+    private readonly PresenceDiffLog _log = new();
+    private readonly Action<PresenceTopic> _queueFlush;
+    private bool _flushQueued;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _emptySinceMs;
     private bool _retired;
 
-    public PresenceTopic(string topic, PresenceOrigin self, long nowMs)
+    /// <param name="queueFlush">Runs a flush later; by default on the thread pool (tests run it when they choose).</param>
+    public PresenceTopic(string topic, PresenceOrigin self, long nowMs, Action<PresenceTopic>? queueFlush = null)
     {
+        _queueFlush = queueFlush ?? QueueOnThreadPool;
         Topic = topic;
         _replica = new PresenceReplica(self);
         _replica.BeginSync();
@@ -64,7 +76,7 @@ internal sealed class PresenceTopic
         {
             if (_members.TryGetValue(connection, out var existing) && existing is { } member)
             {
-                _members[connection] = member with { JoinRef = joinRef };
+                _members[connection] = member with { JoinRef = joinRef, Since = _log.End };
                 connection.Post(PresenceFrames.State(Topic, joinRef, _replica.All));
                 return null;
             }
@@ -73,8 +85,9 @@ internal sealed class PresenceTopic
             var change = new PresenceChange(self.Node, self.StartedAt, Topic, nextSeq(), _replica.LocalSeq, [entry], []);
             var delta = new PresenceDelta();
             _replica.Apply(change, delta, nowMs);
-            Broadcast(delta, except: connection);
-            _members[connection] = new Member(joinRef, entry);
+            Broadcast(delta);
+            // Its state has its own join and everything before: it receives only what comes after.
+            _members[connection] = new Member(joinRef, entry, _log.End);
             _emptySinceMs = 0;
             connection.Post(PresenceFrames.State(Topic, joinRef, _replica.All));
             return change;
@@ -104,7 +117,7 @@ internal sealed class PresenceTopic
             var change = new PresenceChange(self.Node, self.StartedAt, Topic, nextSeq(), _replica.LocalSeq, [], [tracked.Entry]);
             var delta = new PresenceDelta();
             _replica.Apply(change, delta, nowMs);
-            Broadcast(delta, except: null);
+            Broadcast(delta);
             return change;
         }
     }
@@ -224,28 +237,69 @@ internal sealed class PresenceTopic
         {
             var delta = new PresenceDelta();
             var result = change(delta);
-            Broadcast(delta, except: null);
+            Broadcast(delta);
             return result;
         }
     }
 
-    private void Broadcast(PresenceDelta delta, PhoenixConnection? except)
+    /// <summary>Logs the change for the members here and queues a flush, unless one is queued already.</summary>
+    private void Broadcast(PresenceDelta delta)
     {
         if (delta.IsEmpty)
         {
             return;
         }
 
-        byte[]? frame = null;
-        foreach (var (connection, member) in _members)
+        _log.Add(delta);
+        if (!_flushQueued)
         {
-            // A member not yet tracked receives the state with this change in it, after its reply.
-            if (member is not null && connection != except)
-            {
-                connection.Post(frame ??= PresenceFrames.Diff(Topic, delta));
-            }
+            _flushQueued = true;
+            _queueFlush(this);
         }
     }
 
-    private readonly record struct Member(string JoinRef, PresenceEntry Entry);
+    private static void QueueOnThreadPool(PresenceTopic topic) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static t => t.Flush(), topic, preferLocal: false);
+
+    /// <summary>Sends every tracked member the net diff of the changes after its state: one frame per distinct start.</summary>
+    internal void Flush()
+    {
+        lock (_gate)
+        {
+            _flushQueued = false;
+            if (_log.IsEmpty)
+            {
+                return;
+            }
+
+            Dictionary<long, byte[]?>? frames = null;
+            foreach (var (connection, member) in _members)
+            {
+                // A member not yet tracked receives the state with these changes in it, after its reply.
+                if (member is not { } tracked || tracked.Since >= _log.End)
+                {
+                    continue;
+                }
+
+                // Every member whose state is older than the log shares one frame.
+                var since = Math.Max(tracked.Since, _log.Start);
+                frames ??= [];
+                if (!frames.TryGetValue(since, out var frame))
+                {
+                    var diff = _log.NetFrom(since);
+                    frames[since] = frame = diff.IsEmpty ? null : PresenceFrames.Diff(Topic, diff);
+                }
+
+                if (frame is not null)
+                {
+                    connection.Post(frame);
+                }
+            }
+
+            _log.Clear();
+        }
+    }
+
+    /// <param name="Since">The <see cref="PresenceDiffLog"/> position its <c>presence_state</c> covers.</param>
+    private readonly record struct Member(string JoinRef, PresenceEntry Entry, long Since);
 }
