@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace ConnCount.Tests.Unit;
 
 /// <summary>
-/// <c>ConnCount:Sockets</c> reaches Kestrel's socket transport, and both services ship with inline scheduling on
-/// (a broadcast to many sockets then keeps no pooled block per socket; docs/benchmarks.md has the memory row).
+/// <c>ConnCount:Sockets</c> reaches Kestrel's socket transport. Both services ship with Kestrel's scheduling: inline
+/// scheduling saves memory after a presence ramp but costs request/reply throughput (README, Configuration).
 /// </summary>
 public class SocketTransportSettingsTests
 {
@@ -25,22 +25,22 @@ public class SocketTransportSettingsTests
     [Theory]
     [InlineData("ConnCount.SocketNode")]
     [InlineData("ConnCount.StatsApi")]
-    public void The_shipped_settings_schedule_socket_work_inline(string project)
+    public void The_shipped_settings_keep_Kestrels_scheduling(string project)
     {
         var options = TransportOptions(Path.Combine(RepoPaths.Root, project, "appsettings.json"));
 
-        Assert.True(options.UnsafePreferInlineScheduling);
+        Assert.False(options.UnsafePreferInlineScheduling);
     }
 
     [Fact]
-    public void An_operator_can_turn_it_off_and_set_other_transport_settings()
+    public void An_operator_can_turn_inline_scheduling_on_and_set_other_transport_settings()
     {
         var file = Path.Combine(Directory.CreateTempSubdirectory("conncount-sockets-").FullName, "appsettings.json");
-        File.WriteAllText(file, """{ "ConnCount": { "Sockets": { "UnsafePreferInlineScheduling": false, "IOQueueCount": 3 } } }""");
+        File.WriteAllText(file, """{ "ConnCount": { "Sockets": { "UnsafePreferInlineScheduling": true, "IOQueueCount": 3 } } }""");
 
         var options = TransportOptions(file);
 
-        Assert.False(options.UnsafePreferInlineScheduling);
+        Assert.True(options.UnsafePreferInlineScheduling);
         Assert.Equal(3, options.IOQueueCount);
     }
 }
