@@ -106,8 +106,11 @@ public class ClusterLimitTests
         Assert.All(replies.Where(r => !r.IsOk), r => Assert.Equal("tenant limit reached", r.Response.GetProperty("reason").GetString()));
         Assert.InRange(accepted, 1, 5 + Slack);
 
-        Assert.True((await clients[10].JoinAsync("room:g", new { token = globex })).IsOk);
-        Assert.True((await clients[11].JoinAsync("room:anonymous")).IsOk);
+        // A node that heard the others' counts late is stricter for a round (fail closed, docs/protection.md), so on a
+        // loaded machine the first try may be refused; acme's usage must not keep globex out.
+        await Eventually.MatchAsync(() => clients[10].JoinAsync("room:g", new { token = globex }), r => r.IsOk, TimeSpan.FromSeconds(10));
+        var anonymous = await clients[11].JoinAsync("room:anonymous");
+        Assert.True(anonymous.IsOk, $"a join without a tenant was refused: {anonymous.Response}");
 
         var stats = await cluster.GetStatsAsync();
         Assert.Equal(accepted + 2, stats.GetProperty("total_connections").GetInt64());
