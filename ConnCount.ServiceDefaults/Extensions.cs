@@ -25,7 +25,7 @@ public static class Extensions
     /// <summary>Kestrel's socket transport settings (<see cref="SocketTransportOptions"/>), for example <c>UnsafePreferInlineScheduling</c>.</summary>
     public const string SocketTransportSection = "ConnCount:Sockets";
 
-    /// <summary>The meters ASP.NET Core publishes: requests, Kestrel connections, routing, exceptions, rate limiting, the server's memory pool.</summary>
+    /// <summary>The meters ASP.NET Core publishes: requests, Kestrel connections, routing, exceptions, rate limiting.</summary>
     private static readonly string[] AspNetCoreMeters =
     [
         "Microsoft.AspNetCore.Hosting",
@@ -36,7 +36,6 @@ public static class Extensions
         "Microsoft.AspNetCore.RateLimiting",
         "Microsoft.AspNetCore.Authentication",
         "Microsoft.AspNetCore.Authorization",
-        "Microsoft.AspNetCore.MemoryPool",
     ];
 
     /// <summary>Adds secret redaction in logs, OpenTelemetry, default health checks, service discovery and HTTP resilience.</summary>
