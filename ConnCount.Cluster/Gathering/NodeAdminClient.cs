@@ -36,6 +36,10 @@ public sealed class NodeAdminClient(INatsConnection nats, IOptions<ClusterOption
             throw new ClusterUnavailableException($"NATS is not connected (state {nats.ConnectionState}).");
         }
 
+        // The whole request, publish included, within the admin timeout: NATS lost but not yet noticed would
+        // otherwise hold the publish for the client's command timeout (a minute).
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Value.AdminTimeout);
         try
         {
             var reply = await nats.RequestAsync<object?, DrainStatus>(
@@ -43,7 +47,7 @@ public sealed class NodeAdminClient(INatsConnection nats, IOptions<ClusterOption
                 null,
                 replySerializer: ReplySerializer,
                 replyOpts: new NatsSubOpts { Timeout = options.Value.AdminTimeout, ThrowIfNoResponders = true },
-                cancellationToken: cancellationToken);
+                cancellationToken: deadline.Token);
             return reply.Data is { } status && status.Node == nodeId
                 ? new NodeAdminReply(NodeAdminOutcome.Done, status)
                 : throw new ClusterUnavailableException($"Node '{nodeId}' sent an answer that is not its drain status.");
@@ -60,6 +64,10 @@ public sealed class NodeAdminClient(INatsConnection nats, IOptions<ClusterOption
         catch (NatsException ex)
         {
             throw new ClusterUnavailableException($"NATS failed during the request on {subject}.", ex);
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ClusterUnavailableException($"NATS did not take the request on {subject} within {options.Value.AdminTimeout}.", ex);
         }
     }
 }
