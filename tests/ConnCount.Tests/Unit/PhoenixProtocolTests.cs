@@ -7,6 +7,7 @@ using ConnCount.SocketNode.Memberships;
 using ConnCount.SocketNode.Protocol;
 using ConnCount.SocketNode.Sockets;
 using ConnCount.SocketNode.Usage;
+using ConnCount.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
@@ -162,26 +163,4 @@ public sealed class PhoenixProtocolTests : IAsyncDisposable
 
     private Cluster.Contracts.UsageReport Usage() =>
         _node.Services.GetRequiredService<UsageLedger>().Report("node-a", DateTimeOffset.UtcNow, UsageQuery.Default);
-
-    /// <summary>A socket that keeps every frame it is sent, as text.</summary>
-    private sealed class RecordingConnection() : PhoenixConnection(socketToken: null)
-    {
-        public List<string> Frames { get; } = [];
-
-        public override Task SendAsync(ReadOnlySpan<byte> frame, CancellationToken cancellationToken)
-        {
-            lock (Frames)
-            {
-                Frames.Add(Encoding.UTF8.GetString(frame));
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public override Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override void Abort()
-        {
-        }
-    }
 }

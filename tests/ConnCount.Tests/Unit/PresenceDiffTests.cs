@@ -1,9 +1,7 @@
-using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using ConnCount.Cluster.Contracts;
 using ConnCount.SocketNode.Presence;
-using ConnCount.SocketNode.Sockets;
+using ConnCount.Tests.Infrastructure;
 
 namespace ConnCount.Tests.Unit;
 
@@ -116,27 +114,5 @@ public class PresenceDiffTests
         var payload = JsonDocument.Parse(frame).RootElement[4];
         var keys = part is null ? payload : payload.GetProperty(part);
         return [.. keys.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
-    }
-
-    /// <summary>A socket that keeps every frame it is sent, as text.</summary>
-    private sealed class RecordingConnection() : PhoenixConnection(socketToken: null)
-    {
-        public List<string> Frames { get; } = [];
-
-        public override Task SendAsync(ReadOnlySpan<byte> frame, CancellationToken cancellationToken)
-        {
-            lock (Frames)
-            {
-                Frames.Add(Encoding.UTF8.GetString(frame));
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public override Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override void Abort()
-        {
-        }
     }
 }
