@@ -1,3 +1,4 @@
+using ConnCount.ServiceDefaults.Buffers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -45,6 +46,7 @@ public static class Extensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddOptions<SocketTransportOptions>().BindConfiguration(SocketTransportSection);
+        builder.AddReleasingBufferPool();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -73,6 +75,7 @@ public static class Extensions
                 // error-type middleware: it awaits every request, so it would keep a state machine alive for the
                 // whole life of every socket. ASP.NET Core tags failed requests with error.type itself.
                 .AddMeter(AspNetCoreMeters)
+                .AddMeter(ReleasingMemoryPoolFactory.MeterName)
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter())
