@@ -32,4 +32,10 @@ public sealed class ClusterOptions
     /// have closed, which takes up to the nodes' 3 s close-handshake grace.
     /// </summary>
     public TimeSpan AdminTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The longest a server publish (<c>POST /api/topics/{topic}/messages</c>) waits for the NATS server to confirm it
+    /// holds the message; past it the answer is 503.
+    /// </summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -16,8 +16,9 @@ public static class ClusterServiceCollectionExtensions
     {
         services.AddOptions<ClusterOptions>()
             .Bind(configuration.GetSection(ClusterOptions.SectionName))
-            .Validate(o => o.GatherTimeout > TimeSpan.Zero && o.HeartbeatInterval > TimeSpan.Zero && o.NodeExpiry > o.HeartbeatInterval && o.DefaultLinger >= TimeSpan.Zero,
-                "ConnCount:Cluster needs positive GatherTimeout and HeartbeatInterval, NodeExpiry longer than HeartbeatInterval, and a DefaultLinger of zero or more.")
+            .Validate(o => o.GatherTimeout > TimeSpan.Zero && o.HeartbeatInterval > TimeSpan.Zero && o.NodeExpiry > o.HeartbeatInterval && o.DefaultLinger >= TimeSpan.Zero
+                    && o.AdminTimeout > TimeSpan.Zero && o.PublishTimeout > TimeSpan.Zero,
+                "ConnCount:Cluster needs positive GatherTimeout, HeartbeatInterval, AdminTimeout and PublishTimeout, NodeExpiry longer than HeartbeatInterval, and a DefaultLinger of zero or more.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<NodeDirectory>();

@@ -8,6 +8,7 @@ using ConnCount.StatsApi.Auth;
 using ConnCount.StatsApi.Stats;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
 namespace ConnCount.StatsApi.Messages;
@@ -40,6 +41,7 @@ public static class MessagesApi
         [Description("The topic, percent-encoded as UTF-8 (a slash as %2F).")] string topic,
         TopicMessageRules rules,
         INatsConnection nats,
+        IOptions<ClusterOptions> cluster,
         HttpContext context,
         CancellationToken cancellationToken)
     {
@@ -91,16 +93,39 @@ public static class MessagesApi
                 title: "Invalid message");
         }
 
+        await PublishConfirmedAsync(nats, new TopicMessage(name, evt!, payload), cluster.Value.PublishTimeout, cancellationToken);
+        return TypedResults.Accepted((string?)null, new PublishedMessage(name, evt!));
+    }
+
+    /// <summary>
+    /// Publishes, then pings the NATS server: its answer follows the message on the connection, so once it is back the
+    /// server holds the message and the 202 is true. Not connected, or no answer within <paramref name="timeout"/>
+    /// (NATS lost but not yet noticed, the client's buffer full), is <see cref="ClusterUnavailableException"/> (503);
+    /// after a timeout the message may still go out when NATS answers again.
+    /// </summary>
+    private static async Task PublishConfirmedAsync(INatsConnection nats, TopicMessage message, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (nats.ConnectionState != NatsConnectionState.Open)
+        {
+            throw new ClusterUnavailableException($"NATS is not connected (state {nats.ConnectionState}); the message was not sent.");
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            await nats.PublishAsync(TopicSubjects.For(name), new TopicMessage(name, evt!, payload), serializer: Serializer, cancellationToken: cancellationToken);
+            await nats.PublishAsync(TopicSubjects.For(message.Topic), message, serializer: Serializer, cancellationToken: deadline.Token);
+            await nats.PingAsync(deadline.Token);
         }
         catch (NatsException ex)
         {
             throw new ClusterUnavailableException("The message could not be handed to NATS: " + ex.Message, ex);
         }
-
-        return TypedResults.Accepted((string?)null, new PublishedMessage(name, evt!));
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ClusterUnavailableException(
+                $"NATS did not confirm the message within {timeout}; it may still be delivered when NATS answers again.", ex);
+        }
     }
 
     /// <summary>The body as a <see cref="ServerMessage"/>; null, with the reason under <c>body</c>, when it is not one.</summary>

@@ -87,6 +87,44 @@ public class ServerPublishTests
         Assert.Equal(2, stats.GetProperty("total_connections").GetInt64());
     }
 
+    [Fact]
+    public async Task A_publish_nats_does_not_confirm_answers_503_within_the_publish_timeout_and_one_without_nats_too()
+    {
+        await using var cluster = await TestCluster.StartAsync(Settings);
+        var api = await cluster.StartApiAsync(new()
+        {
+            ["ConnCount__Api__PublishKey"] = TestApiKeys.Publish,
+            ["ConnCount__Cluster__PublishTimeout"] = "00:00:01",
+        });
+        const string Path = "/api/topics/room%3Aoutage/messages";
+        const string Body = """{"event":"announcement","payload":{}}""";
+        using (var healthy = await PostAsync(api, Path, TestApiKeys.Publish, Body))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, healthy.StatusCode);
+        }
+
+        // Paused, the server keeps the connection open: the StatsApi cannot tell NATS is gone, and the message only
+        // reaches its client's buffer. Before the confirmation, that was a 202.
+        await cluster.Nats.PauseAsync();
+        try
+        {
+            using var unconfirmed = await PostAsync(api, Path, TestApiKeys.Publish, Body);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unconfirmed.StatusCode);
+            Assert.NotNull(unconfirmed.Headers.RetryAfter);
+            Assert.Contains("did not confirm", (await unconfirmed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+        finally
+        {
+            await cluster.Nats.ResumeAsync();
+        }
+
+        cluster.Nats.Kill();
+        using var down = await Eventually.MatchAsync(
+            () => PostAsync(api, Path, TestApiKeys.Publish, Body),
+            r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("not connected", (await down.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
     [Theory]
     [InlineData("/api/topics/room%3Ax/messages", """{"payload":{}}""", HttpStatusCode.BadRequest, "event")]
     [InlineData("/api/topics/room%3Ax/messages", """{"event":"phx_reply","payload":{}}""", HttpStatusCode.BadRequest, "event")]
