@@ -11,6 +11,8 @@ internal sealed record GatherOptions
         modes:
           nats      raw scatter-gather: request conncount.v1.stats, wait for exactly --nodes replies; p50/p99 over --iterations
           http      GET --url one at a time; p50/p99 over --iterations
+          paired    the raw gather and GET --url taken in turn (which goes first alternates), so both see the same
+                    machine: p50/p99 of each over --iterations pairs; the fair ratio of the two
           pollers   --pollers concurrent HTTP pollers for --duration: req/s and latency; a burst of --pollers requests
                     released at once first; a separate NATS subscriber counts the gathers (requests on conncount.v1.stats)
                     so the report shows how many HTTP requests shared one gather
@@ -23,7 +25,7 @@ internal sealed record GatherOptions
           --nats URL          NATS server                          default nats://127.0.0.1:4222
           --url URL           stats endpoint                       default http://127.0.0.1:5080/api/stats
           --api-key KEY       sent as X-Api-Key
-          --nodes K           replies a raw gather waits for       (nats: required; http/pollers: checks cluster_size)
+          --nodes K           replies a raw gather waits for       (nats, paired: required; http/pollers: checks cluster_size)
           --iterations N      measured requests                    default 2000
           --warmup N          requests before measuring            default 200
           --timeout D         per gather / request, e.g. 2s        default 2s
@@ -64,9 +66,9 @@ internal sealed record GatherOptions
 
     public static GatherOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("nats" or "http" or "pollers" or "verify" or "watch"))
+        if (args.Length == 0 || args[0] is not ("nats" or "http" or "paired" or "pollers" or "verify" or "watch"))
         {
-            throw new FormatException("The first argument must be a mode: nats, http, pollers, verify or watch.");
+            throw new FormatException("The first argument must be a mode: nats, http, paired, pollers, verify or watch.");
         }
 
         var options = new GatherOptions { Mode = args[0] };
@@ -96,9 +98,9 @@ internal sealed record GatherOptions
             };
         }
 
-        if (options.Mode == "nats" && options.Nodes == 0)
+        if (options.Mode is "nats" or "paired" && options.Nodes == 0)
         {
-            throw new FormatException("Mode nats needs --nodes K: a gather is complete when K nodes have answered.");
+            throw new FormatException($"Mode {options.Mode} needs --nodes K: a gather is complete when K nodes have answered.");
         }
 
         if (options.Mode == "verify" && options.Ledgers.Count == 0)

@@ -1,6 +1,6 @@
 namespace ConnCount.GatherBench;
 
-/// <summary>What one run measured. Fields a mode does not fill stay zero.</summary>
+/// <summary>What one run measured. Fields a mode does not fill stay zero. <see cref="Raw"/>: the raw gathers of a paired run.</summary>
 internal sealed record GatherReport(
     string Mode,
     string Target,
@@ -8,7 +8,8 @@ internal sealed record GatherReport(
     LatencySummary Latency,
     long Errors,
     long Timeouts,
-    PollersReport? Pollers);
+    PollersReport? Pollers,
+    LatencySummary? Raw = null);
 
 /// <summary>
 /// The pollers run: throughput, and the coalescing evidence. <see cref="Gathers"/> counts the requests the

@@ -52,7 +52,7 @@ internal static class NatsGather
     }
 
     /// <summary>Replies received (stops at <paramref name="nodes"/>); fewer means the timeout ended it, -1 a NATS error.</summary>
-    private static async Task<int> GatherOnceAsync(NatsConnection nats, int nodes, TimeSpan timeout, CancellationToken cancellationToken)
+    internal static async Task<int> GatherOnceAsync(NatsConnection nats, int nodes, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var replies = 0;
         try

@@ -41,12 +41,18 @@ var report = options.Mode switch
 {
     "nats" => await NatsGather.RunAsync(options, stop.Token),
     "http" => await StatsHttp.RunLatencyAsync(options, stop.Token),
+    "paired" => await PairedGather.RunAsync(options, stop.Token),
     _ => await Pollers.RunAsync(options, stop.Token),
 };
 
 var inv = CultureInfo.InvariantCulture;
 var l = report.Latency;
 var line = string.Create(inv, $"{report.Mode} {report.Target}: n={l.Count} p50 {l.P50Ms:F3} ms p90 {l.P90Ms:F3} ms p99 {l.P99Ms:F3} ms max {l.MaxMs:F3} ms; errors {report.Errors} timeouts {report.Timeouts}");
+if (report.Raw is { } raw)
+{
+    line += string.Create(inv, $"; raw gathers taken in turn: p50 {raw.P50Ms:F3} ms p90 {raw.P90Ms:F3} ms p99 {raw.P99Ms:F3} ms; p50 ratio {l.P50Ms / raw.P50Ms:F2}");
+}
+
 if (report.Pollers is { } p)
 {
     line += string.Create(inv, $"; {p.Pollers} pollers: {p.RequestsPerSecond:F0} req/s, {p.Requests} requests over {p.Gathers} gathers ({p.RequestsPerGather:F1} per gather); burst of {p.BurstRequests} requests caused {p.BurstGathers} gathers");
