@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -57,9 +58,9 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Logs, metrics and traces, exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; metrics are
-    /// also kept for a Prometheus scrape of <c>/metrics</c> (see <see cref="MapDefaultEndpoints"/>). Each service
-    /// adds its own meters.
+    /// Logs, metrics and traces, exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the AppHost sets
+    /// it); metrics are also kept for a Prometheus scrape of <c>/metrics</c> (see <see cref="MapDefaultEndpoints"/>).
+    /// Traces are recorded only when they are exported (<see cref="TracesExported"/>). Each service adds its own meters.
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -69,7 +70,7 @@ public static class Extensions
             logging.IncludeScopes = true;
         });
 
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 // ASP.NET Core's own meters (what AddAspNetCoreInstrumentation adds), without that method's
                 // error-type middleware: it awaits every request, so it would keep a state machine alive for the
@@ -78,8 +79,11 @@ public static class Extensions
                 .AddMeter(ReleasingMemoryPoolFactory.MeterName)
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
+                .AddPrometheusExporter());
+
+        if (TracesExported(builder.Configuration))
+        {
+            telemetry.WithTracing(tracing => tracing
                 // Heartbeats and syncs would fill the trace list; what a request causes is kept (see the sampler).
                 .SetSampler(new ParentBasedSampler(new BackgroundNatsSampler()))
                 .AddSource(builder.Environment.ApplicationName)
@@ -91,14 +95,19 @@ public static class Extensions
                         && !context.Request.Path.StartsWithSegments(MetricsEndpointPath)
                         && !IsWebSocketUpgrade(context.Request))
                 .AddHttpClientInstrumentation());
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            telemetry.UseOtlpExporter();
         }
 
         return builder;
     }
+
+    /// <summary>
+    /// Whether traces go anywhere: an OTLP endpoint is configured. Without one, no span is started: a span per
+    /// request, and the trace context it adds to each NATS message (which makes every node record one too), cost
+    /// <c>GET /api/stats</c> about a tenth of its time for nothing (docs/benchmarks.md).
+    /// </summary>
+    internal static bool TracesExported(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
     /// <summary>
     /// An HTTP/1.1 WebSocket upgrade, read from the header: the filter runs before the WebSocket middleware,

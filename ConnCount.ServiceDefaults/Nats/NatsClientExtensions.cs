@@ -42,9 +42,12 @@ public static class NatsClientExtensions
             failureStatus: default,
             tags: ["ready"]));
 
-        builder.Services.AddOpenTelemetry()
-            .WithTracing(t => t.AddSource(TelemetryName))
-            .WithMetrics(m => m.AddMeter(TelemetryName));
+        var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(TelemetryName));
+        if (Extensions.TracesExported(builder.Configuration))
+        {
+            telemetry.WithTracing(t => t.AddSource(TelemetryName));
+        }
+
         return builder;
     }
 
