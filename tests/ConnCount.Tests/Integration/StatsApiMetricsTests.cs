@@ -53,6 +53,10 @@ public class StatsApiMetricsTests
             because: "the node's gauge counts both sockets");
 
         Assert.Contains("http_server_request_duration_seconds", text, StringComparison.Ordinal);
+        // Kestrel's buffers come from the releasing pool, which reports them by state.
+        Assert.Matches("conncount_buffers_memory_bytes\\{[^}]*state=\"rented\"", text);
+        Assert.Matches("conncount_buffers_memory_bytes\\{[^}]*state=\"released\"", text);
+        Assert.True(Sample(text, "conncount_buffers_released_bytes_total") >= 0);
     }
 
     [Fact]
