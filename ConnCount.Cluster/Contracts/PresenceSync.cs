@@ -5,7 +5,12 @@ namespace ConnCount.Cluster.Contracts;
 /// <see cref="PresenceSnapshot"/> (empty when it holds none), or, when <paramref name="Node"/> is set, only that
 /// incarnation does.
 /// </summary>
-public sealed record PresenceSyncRequest(string Topic, string? Node = null, DateTimeOffset? StartedAt = null);
+/// <param name="Parts">
+/// The asker reads an answer in several parts. Nodes from before parts leave it out: they would read each part as a
+/// whole snapshot, and drop the presences of the others, so a snapshot too big for one message is not sent to them
+/// (during a rolling upgrade they miss that node's presences of the topic, as they did before).
+/// </param>
+public sealed record PresenceSyncRequest(string Topic, string? Node = null, DateTimeOffset? StartedAt = null, bool Parts = false);
 
 /// <summary>
 /// One node incarnation's presences of a topic, and the <see cref="PresenceChange.Seq"/> of its last change there; or

@@ -182,7 +182,7 @@ public sealed partial class PresenceTracker(
             (parts, _) = await ScatterGather.GatherAsync(
                 nats,
                 NatsSubjects.PresenceSync,
-                new PresenceSyncRequest(open.Topic),
+                new PresenceSyncRequest(open.Topic, Parts: true),
                 RequestSerializer,
                 SnapshotSerializer,
                 directory.Snapshot(),
@@ -267,7 +267,7 @@ public sealed partial class PresenceTracker(
         var assembly = new PresenceSnapshotAssembly();
         await foreach (var msg in nats.RequestManyAsync(
             NatsSubjects.PresenceSync,
-            new PresenceSyncRequest(topic, origin.Node, origin.StartedAt),
+            new PresenceSyncRequest(topic, origin.Node, origin.StartedAt, Parts: true),
             requestSerializer: RequestSerializer,
             replySerializer: SnapshotSerializer,
             replyOpts: new NatsSubOpts { Timeout = SnapshotTimeout },
@@ -296,7 +296,15 @@ public sealed partial class PresenceTracker(
             // One reading of the presences, in as many parts as the server's max_payload needs, each with its number.
             var (seq, entries) = _topics.TryGetValue(topic, out var open) ? open.LocalSnapshot() : (0, []);
             var whole = new PresenceSnapshot(_self.Node, _self.StartedAt, topic, seq, entries);
-            foreach (var part in PresenceSnapshotParts.Split(whole, UsageChunks.MaxChunkBytes(nats.ServerInfo?.MaxPayload)))
+            var parts = PresenceSnapshotParts.Split(whole, UsageChunks.MaxChunkBytes(nats.ServerInfo?.MaxPayload));
+            if (parts.Count > 1 && !request.Parts)
+            {
+                // An older node would take the first part for the whole snapshot.
+                LogSnapshotTooLargeForAsker(topic, parts.Count);
+                continue;
+            }
+
+            foreach (var part in parts)
             {
                 await msg.ReplyAsync(part, serializer: SnapshotSerializer, cancellationToken: stoppingToken);
             }
@@ -413,6 +421,9 @@ public sealed partial class PresenceTracker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No presence snapshot of {Topic} from node {Node}: {Reason}")]
     private partial void LogSnapshotFailed(string node, string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A node that reads presence snapshots only whole (an older version) asked for {Topic}, whose snapshot here takes {Parts} messages; it was not answered")]
+    private partial void LogSnapshotTooLargeForAsker(string topic, int parts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A presence change of {Topic} could not be published: {Reason}")]
     private partial void LogPublishFailed(string topic, string reason);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ConnCount.Cluster.Contracts;
 using ConnCount.Tests.Infrastructure;
+using NATS.Client.Core;
 
 namespace ConnCount.Tests.Integration;
 
@@ -74,6 +75,47 @@ public class PresenceInPartsTests
 
         // node-1 repairs node-0 from a snapshot of it alone: the crowd comes back whole, or not at all.
         await WaitMetasAsync(watcher, Crowd + 1, "the crowd never left: it is back once node-0 is heard again", TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task A_node_that_reads_only_whole_snapshots_gets_no_part_of_one()
+    {
+        var (cluster, nodes) = await StartAsync();
+        await using var _ = cluster;
+        await using var crowd = await CrowdAsync(nodes[0]);
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = cluster.NatsUrl });
+        await nats.ConnectAsync();
+
+        var current = await AskAsync(nats, new PresenceSyncRequest(Topic, Parts: true));
+        // What a node from before parts sends: the request without the flag.
+        var older = await AskAsync(nats, new PresenceSyncRequest(Topic));
+
+        var parts = current.Where(s => s.Node == "node-0").ToList();
+        Assert.True(parts.Count > 1, $"node-0 answered in {parts.Count} part(s)");
+        Assert.Equal(Crowd, parts.Sum(p => p.Entries.Count));
+        // It would read the first part as the whole snapshot and drop the rest of the crowd: node-0 does not answer it.
+        Assert.DoesNotContain(older, s => s.Node == "node-0");
+        Assert.Contains(older, s => s.Node == "node-1" && s.Parts == 1);
+    }
+
+    /// <summary>Every reply to a sync request within 2 s.</summary>
+    private static async Task<List<PresenceSnapshot>> AskAsync(NatsConnection nats, PresenceSyncRequest request)
+    {
+        var replies = new List<PresenceSnapshot>();
+        await foreach (var msg in nats.RequestManyAsync(
+            NatsSubjects.PresenceSync,
+            request,
+            requestSerializer: new NatsJsonContextSerializer<PresenceSyncRequest>(ClusterJsonContext.Default),
+            replySerializer: new NatsJsonContextSerializer<PresenceSnapshot>(ClusterJsonContext.Default),
+            replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(2) }))
+        {
+            if (msg.Data is { } snapshot)
+            {
+                replies.Add(snapshot);
+            }
+        }
+
+        return replies;
     }
 
     private static async Task<(TestCluster Cluster, Uri[] Nodes)> StartAsync()
