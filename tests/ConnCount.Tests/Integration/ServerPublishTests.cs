@@ -94,7 +94,7 @@ public class ServerPublishTests
         var api = await cluster.StartApiAsync(new()
         {
             ["ConnCount__Api__PublishKey"] = TestApiKeys.Publish,
-            ["ConnCount__Cluster__PublishTimeout"] = "00:00:01",
+            ["ConnCount__Cluster__PublishTimeout"] = "00:00:03",
         });
         const string Path = "/api/topics/room%3Aoutage/messages";
         const string Body = """{"event":"announcement","payload":{}}""";
