@@ -16,43 +16,21 @@ internal static class NatsGather
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = options.NatsUrl, Name = "conncount-gatherbench" });
         await nats.ConnectAsync();
 
-        var samples = new LatencySamples(options.Iterations);
-        long errors = 0, timeouts = 0;
-        for (var i = -options.Warmup; i < options.Iterations; i++)
-        {
-            if (i == 0 && options.Warmup > 0)
-            {
-                // Tiered compilation finishes in the background: give it a moment before the timed requests.
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
+        var series = new TimedSeries(options.Iterations);
+        await TimedSeries.RunAsync(options, i => TimeOnceAsync(nats, options, i >= 0 ? series : null, cancellationToken), cancellationToken);
+        return new GatherReport("nats", options.NatsUrl, options.Nodes, series.Samples.Summarize(), series.Errors, series.Timeouts, null);
+    }
 
-            var start = Stopwatch.GetTimestamp();
-            var replies = await GatherOnceAsync(nats, options.Nodes, options.Timeout, cancellationToken);
-            var elapsed = Stopwatch.GetElapsedTime(start);
-            if (i < 0)
-            {
-                continue;
-            }
-
-            if (replies < 0)
-            {
-                errors++;
-            }
-            else if (replies < options.Nodes)
-            {
-                timeouts++;
-            }
-            else
-            {
-                samples.Add(elapsed);
-            }
-        }
-
-        return new GatherReport("nats", options.NatsUrl, options.Nodes, samples.Summarize(), errors, timeouts, null);
+    /// <summary>One gather, timed; recorded into <paramref name="series"/> unless it is null (a warm-up).</summary>
+    public static async Task TimeOnceAsync(NatsConnection nats, GatherOptions options, TimedSeries? series, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var replies = await GatherOnceAsync(nats, options.Nodes, options.Timeout, cancellationToken);
+        series?.AddGather(replies, options.Nodes, Stopwatch.GetElapsedTime(start));
     }
 
     /// <summary>Replies received (stops at <paramref name="nodes"/>); fewer means the timeout ended it, -1 a NATS error.</summary>
-    internal static async Task<int> GatherOnceAsync(NatsConnection nats, int nodes, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<int> GatherOnceAsync(NatsConnection nats, int nodes, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var replies = 0;
         try

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using NATS.Client.Core;
 
 namespace ConnCount.GatherBench;
@@ -17,73 +15,30 @@ internal static class PairedGather
         await nats.ConnectAsync();
         using var client = StatsHttp.CreateClient(options, 1);
 
-        var raw = new LatencySamples(options.Iterations);
-        var http = new LatencySamples(options.Iterations);
-        long errors = 0, timeouts = 0;
-        for (var i = -options.Warmup; i < options.Iterations; i++)
-        {
-            if (i == 0 && options.Warmup > 0)
+        var raw = new TimedSeries(options.Iterations);
+        var http = new TimedSeries(options.Iterations);
+        await TimedSeries.RunAsync(
+            options,
+            async i =>
             {
-                // Tiered compilation finishes in the background: give it a moment before the timed requests.
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-
-            var check = i == -options.Warmup || i == options.Iterations - 1;
-            for (var turn = 0; turn < 2; turn++)
-            {
-                var start = Stopwatch.GetTimestamp();
-                if ((turn == 0) == (i % 2 == 0))
+                // Which of the two goes first alternates, so neither always follows the other.
+                var gatherFirst = i % 2 == 0;
+                for (var turn = 0; turn < 2; turn++)
                 {
-                    var replies = await NatsGather.GatherOnceAsync(nats, options.Nodes, options.Timeout, cancellationToken);
-                    var elapsed = Stopwatch.GetElapsedTime(start);
-                    if (i < 0)
+                    if ((turn == 0) == gatherFirst)
                     {
-                        continue;
-                    }
-
-                    if (replies < 0)
-                    {
-                        errors++;
-                    }
-                    else if (replies < options.Nodes)
-                    {
-                        timeouts++;
+                        await NatsGather.TimeOnceAsync(nats, options, i >= 0 ? raw : null, cancellationToken);
                     }
                     else
                     {
-                        raw.Add(elapsed);
+                        await StatsHttp.TimeOnceAsync(client, options, i, i >= 0 ? http : null, cancellationToken);
                     }
                 }
-                else
-                {
-                    var (status, size) = await StatsHttp.GetAsync(client, options.StatsUrl, check, cancellationToken);
-                    var elapsed = Stopwatch.GetElapsedTime(start);
-                    if (check && size != options.Nodes)
-                    {
-                        throw new InvalidOperationException($"GET {options.StatsUrl} answered cluster_size {size}, expected {options.Nodes}.");
-                    }
+            },
+            cancellationToken);
 
-                    if (i < 0)
-                    {
-                        continue;
-                    }
-
-                    if (status == 0)
-                    {
-                        timeouts++;
-                    }
-                    else if (status != HttpStatusCode.OK)
-                    {
-                        errors++;
-                    }
-                    else
-                    {
-                        http.Add(elapsed);
-                    }
-                }
-            }
-        }
-
-        return new GatherReport("paired", options.StatsUrl.ToString(), options.Nodes, http.Summarize(), errors, timeouts, null, raw.Summarize());
+        return new GatherReport(
+            "paired", options.StatsUrl.ToString(), options.Nodes, http.Samples.Summarize(),
+            raw.Errors + http.Errors, raw.Timeouts + http.Timeouts, null, raw.Samples.Summarize());
     }
 }

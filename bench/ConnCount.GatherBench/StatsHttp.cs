@@ -54,45 +54,26 @@ internal static class StatsHttp
     public static async Task<GatherReport> RunLatencyAsync(GatherOptions options, CancellationToken cancellationToken)
     {
         using var client = CreateClient(options, 1);
-        var samples = new LatencySamples(options.Iterations);
-        long errors = 0, timeouts = 0;
-        for (var i = -options.Warmup; i < options.Iterations; i++)
+        var series = new TimedSeries(options.Iterations);
+        await TimedSeries.RunAsync(options, i => TimeOnceAsync(client, options, i, i >= 0 ? series : null, cancellationToken), cancellationToken);
+        return new GatherReport("http", options.StatsUrl.ToString(), options.Nodes, series.Samples.Summarize(), series.Errors, series.Timeouts, null);
+    }
+
+    /// <summary>
+    /// GET number <paramref name="i"/> of a sequential run, timed; recorded into <paramref name="series"/> unless it is
+    /// null (a warm-up). The cluster size is checked on the first warm-up request and the last one, not on the timed ones.
+    /// </summary>
+    public static async Task TimeOnceAsync(HttpClient client, GatherOptions options, int i, TimedSeries? series, CancellationToken cancellationToken)
+    {
+        var check = options.Nodes > 0 && (i == -options.Warmup || i == options.Iterations - 1);
+        var start = Stopwatch.GetTimestamp();
+        var (status, size) = await GetAsync(client, options.StatsUrl, check, cancellationToken);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        if (check && size != options.Nodes)
         {
-            if (i == 0 && options.Warmup > 0)
-            {
-                // Tiered compilation finishes in the background: give it a moment before the timed requests.
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-
-            // The cluster size is checked on the warm-up and the last request, not on the timed ones.
-            var check = options.Nodes > 0 && (i == -options.Warmup || i == options.Iterations - 1);
-            var start = Stopwatch.GetTimestamp();
-            var (status, size) = await GetAsync(client, options.StatsUrl, check, cancellationToken);
-            var elapsed = Stopwatch.GetElapsedTime(start);
-            if (check && size != options.Nodes)
-            {
-                throw new InvalidOperationException($"GET {options.StatsUrl} answered cluster_size {size}, expected {options.Nodes}.");
-            }
-
-            if (i < 0)
-            {
-                continue;
-            }
-
-            if (status == 0)
-            {
-                timeouts++;
-            }
-            else if (status != HttpStatusCode.OK)
-            {
-                errors++;
-            }
-            else
-            {
-                samples.Add(elapsed);
-            }
+            throw new InvalidOperationException($"GET {options.StatsUrl} answered cluster_size {size}, expected {options.Nodes}.");
         }
 
-        return new GatherReport("http", options.StatsUrl.ToString(), options.Nodes, samples.Summarize(), errors, timeouts, null);
+        series?.AddHttp(status, elapsed);
     }
 }
