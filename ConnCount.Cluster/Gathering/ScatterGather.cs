@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using ConnCount.Cluster.Aggregation;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,8 @@ namespace ConnCount.Cluster.Gathering;
 /// One scatter-gather round over NATS, for any request and reply type: publishes once, collects replies
 /// until every awaited node (<see cref="KnownNode.Awaited"/>) has answered, or the timeout. Zero responders is an answer (no replies); a
 /// NATS failure is <see cref="ClusterUnavailableException"/>. The stats, usage and disconnect gathers use it, and the
-/// presence sync, whose answers may be several messages each.
+/// presence sync, whose answers may be several messages each. Replies come through the connection's
+/// <see cref="GatherInbox"/> and are read where they arrive, so a gather's caller resumes once, when it is done.
 /// </summary>
 public static class ScatterGather
 {
@@ -39,37 +41,15 @@ public static class ScatterGather
         var started = Stopwatch.GetTimestamp();
         // Lingering nodes are not waited for: they are silent, and the answer names them missing anyway.
         var waitingFor = expected.Where(n => n.Awaited).Select(n => n.Node).ToHashSet(StringComparer.Ordinal);
-        var awaited = waitingFor.Count;
-        var replies = new List<TReply>(expected.Count);
-
+        var collector = new Collector<TReply>(nats, replySerializer, waitingFor, nodeOf, isLast, logger, expected.Count);
+        var inbox = GatherInbox.Of(nats);
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            var replyOpts = new NatsSubOpts { Timeout = timeout };
-            await foreach (var msg in nats.RequestManyAsync(
-                subject, request, requestSerializer: requestSerializer, replySerializer: replySerializer, replyOpts: replyOpts, cancellationToken: deadline.Token))
-            {
-                if (msg.Data is not { } reply || nodeOf(reply) is not { Length: > 0 } node)
-                {
-                    logger.LogWarning("Ignored a malformed reply on {Subject}: {Error}", subject, msg.Error?.Message);
-                    continue;
-                }
-
-                replies.Add(reply);
-                if (isLast?.Invoke(reply) ?? true)
-                {
-                    waitingFor.Remove(node);
-                }
-
-                if (waitingFor.Count == 0 && awaited > 0)
-                {
-                    break;
-                }
-            }
-        }
-        catch (NatsNoRespondersException)
-        {
-            // Nobody subscribed: a cluster of zero nodes is an answer, not an error.
+            await inbox.SubscribedAsync().WaitAsync(deadline.Token);
+            using var lease = inbox.Open(collector);
+            await nats.PublishAsync(subject, request, replyTo: lease.Subject, serializer: requestSerializer, cancellationToken: deadline.Token);
+            await collector.Done.WaitAsync(deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
@@ -80,6 +60,75 @@ public static class ScatterGather
             throw new ClusterUnavailableException($"NATS failed during the gather on {subject}.", ex);
         }
 
+        var replies = collector.Close();
         return (replies, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// One gather's replies as they are read: done once every awaited node has given its last reply, or at once when
+    /// NATS says nobody listens on the subject (a cluster of zero nodes is an answer, not an error).
+    /// </summary>
+    private sealed class Collector<TReply>(
+        INatsConnection nats,
+        INatsDeserialize<TReply> serializer,
+        HashSet<string> waitingFor,
+        Func<TReply, string?> nodeOf,
+        Func<TReply, bool>? isLast,
+        ILogger logger,
+        int capacity) : GatherInbox.IReplySink
+    {
+        private readonly Lock _gate = new();
+        private readonly List<TReply> _replies = new(capacity);
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly bool _awaitsSomeone = waitingFor.Count > 0;
+        private bool _closed;
+
+        /// <summary>Completes when every awaited node is done, or nobody listens.</summary>
+        public Task Done => _done.Task;
+
+        public void Receive(string subject, ReadOnlySequence<byte>? headers, ReadOnlySequence<byte> payload)
+        {
+            if (GatherInbox.IsNoResponders(headers, payload))
+            {
+                _done.TrySetResult();
+                return;
+            }
+
+            var msg = NatsMsg<TReply>.Build(subject, null, headers, payload, nats, nats.HeaderParser, serializer);
+            if (msg.Data is not { } reply || nodeOf(reply) is not { Length: > 0 } node)
+            {
+                logger.LogWarning("Ignored a malformed reply on {Subject}: {Error}", subject, msg.Error?.Message);
+                return;
+            }
+
+            lock (_gate)
+            {
+                if (_closed)
+                {
+                    return;
+                }
+
+                _replies.Add(reply);
+                if (isLast?.Invoke(reply) ?? true)
+                {
+                    waitingFor.Remove(node);
+                }
+
+                if (waitingFor.Count == 0 && _awaitsSomeone)
+                {
+                    _done.TrySetResult();
+                }
+            }
+        }
+
+        /// <summary>The replies so far; later ones are dropped.</summary>
+        public List<TReply> Close()
+        {
+            lock (_gate)
+            {
+                _closed = true;
+                return _replies;
+            }
+        }
     }
 }

@@ -10,7 +10,8 @@ namespace ConnCount.Tests.Integration;
 
 /// <summary>
 /// One gather against a real nats-server, with responders that answer in one message or in several: a node is done at
-/// its last reply, and a gather ends as soon as every awaited node is done, or at its timeout with the replies so far.
+/// its last reply, and a gather ends as soon as every awaited node is done, or at its timeout with the replies so far;
+/// with nobody listening it ends at once. Gathers share one reply subscription per connection (GatherInbox).
 /// </summary>
 public class ScatterGatherTests
 {
@@ -58,6 +59,71 @@ public class ScatterGatherTests
         Assert.Contains(replies, r => r is { Node: "node-a", Part: 0 });
         Assert.Contains(replies, r => r is { Node: "node-b", Part: 0 });
         Assert.True(elapsed < Timeout / 2, $"the gather ended once both nodes had answered, as the stats and usage gathers do ({elapsed})");
+    }
+
+    [Fact]
+    public async Task A_gather_nobody_listens_to_ends_at_once_with_no_replies()
+    {
+        await using var nats = await Responders.StartAsync();
+
+        var (replies, elapsed) = await GatherAsync(nats.Connection, isLast: null);
+
+        Assert.Empty(replies);
+        Assert.True(elapsed < Timeout / 2, $"NATS said nobody listens, and the gather ended then ({elapsed})");
+    }
+
+    [Fact]
+    public async Task Concurrent_gathers_on_one_connection_each_get_every_reply_once()
+    {
+        await using var nats = await Responders.StartAsync(("node-a", 2, true), ("node-b", 1, true));
+
+        var gathers = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => GatherAsync(nats.Connection, PresenceSnapshotParts.IsLast)));
+
+        Assert.All(gathers, gather => Assert.Equal(
+            ["node-a:0", "node-a:1", "node-b:0"], gather.Replies.Select(r => $"{r.Node}:{r.Part}").Order(StringComparer.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_reply_that_is_not_json_is_skipped_and_later_gathers_still_work()
+    {
+        await using var nats = await Responders.StartAsync(("node-a", 1, true), ("node-b", 1, true));
+        await using var garbage = await nats.Connection.SubscribeCoreAsync<byte[]>(Subject);
+        var answering = Task.Run(async () =>
+        {
+            await foreach (var msg in garbage.Msgs.ReadAllAsync())
+            {
+                await msg.ReplyAsync("{\"node\": not json"u8.ToArray());
+            }
+        });
+        await nats.Connection.PingAsync();
+
+        for (var round = 0; round < 3; round++)
+        {
+            var (replies, elapsed) = await GatherAsync(nats.Connection, isLast: null);
+            Assert.Equal(["node-a", "node-b"], replies.Select(r => r.Node).Order(StringComparer.Ordinal));
+            Assert.True(elapsed < Timeout / 2, $"both nodes answered ({elapsed})");
+        }
+
+        await garbage.UnsubscribeAsync();
+        await answering;
+    }
+
+    [Fact]
+    public async Task Gathers_still_get_their_replies_after_a_full_garbage_collection()
+    {
+        await using var nats = await Responders.StartAsync(("node-a", 1, true), ("node-b", 1, true));
+        var (before, _) = await GatherAsync(nats.Connection, isLast: null);
+
+        // NATS.Net holds subscriptions weakly: a reply subscription nobody keeps would be collected here and its
+        // replies dropped.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var (after, elapsed) = await GatherAsync(nats.Connection, isLast: null);
+
+        Assert.Equal(2, before.Count);
+        Assert.Equal(["node-a", "node-b"], after.Select(r => r.Node).Order(StringComparer.Ordinal));
+        Assert.True(elapsed < Timeout / 2, $"both nodes answered the gather after the collection ({elapsed})");
     }
 
     private static Task<(List<PresenceSnapshot> Replies, TimeSpan Elapsed)> GatherAsync(INatsConnection nats, Func<PresenceSnapshot, bool>? isLast) =>
