@@ -18,15 +18,14 @@ public static class ApiKeyAuthenticationExtensions
 
         builder.Services.AddAuthentication(ApiKeyDefaults.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        // The policies name no scheme: the default one (the API key) has already authenticated the request, and
+        // naming it would authenticate every request a second time and merge the principal again.
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ApiKeyDefaults.ReadStatsPolicy, policy => policy
-                .AddAuthenticationSchemes(ApiKeyDefaults.Scheme)
                 .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyDefaults.ReadScope))
             .AddPolicy(ApiKeyDefaults.AdminPolicy, policy => policy
-                .AddAuthenticationSchemes(ApiKeyDefaults.Scheme)
                 .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyDefaults.AdminScope))
             .AddPolicy(ApiKeyDefaults.PublishPolicy, policy => policy
-                .AddAuthenticationSchemes(ApiKeyDefaults.Scheme)
                 .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyDefaults.PublishScope));
         return builder;
     }

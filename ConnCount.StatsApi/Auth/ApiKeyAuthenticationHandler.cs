@@ -33,29 +33,16 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var presented = PresentedKey();
-        if (presented is not null && keys.MatchesAdmin(presented))
+        var kind = presented is null ? ApiKeyKind.None : keys.Identify(presented);
+        return Task.FromResult(kind switch
         {
-            return Task.FromResult(Success("admin-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.AdminScope, ApiKeyDefaults.PublishScope));
-        }
-
-        if (presented is not null && keys.MatchesPublish(presented))
-        {
-            return Task.FromResult(Success("publish-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.PublishScope));
-        }
-
-        if (keys.IsOpen)
-        {
-            return Task.FromResult(Success("anonymous", ApiKeyDefaults.ReadScope));
-        }
-
-        if (presented is null)
-        {
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
-
-        return Task.FromResult(keys.Matches(presented)
-            ? Success("api-key", ApiKeyDefaults.ReadScope)
-            : AuthenticateResult.Fail("The API key is not valid."));
+            ApiKeyKind.Admin => Success("admin-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.AdminScope, ApiKeyDefaults.PublishScope),
+            ApiKeyKind.Publish => Success("publish-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.PublishScope),
+            _ when keys.IsOpen => Success("anonymous", ApiKeyDefaults.ReadScope),
+            ApiKeyKind.Read => Success("api-key", ApiKeyDefaults.ReadScope),
+            _ when presented is null => AuthenticateResult.NoResult(),
+            _ => AuthenticateResult.Fail("The API key is not valid."),
+        });
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)

@@ -3,7 +3,8 @@ namespace ConnCount.StatsApi.Auth;
 /// <summary>
 /// Refuses to start outside Development when no API key is configured, so a deployment never serves
 /// the stats to anyone by accident; in Development it warns and lets everyone read. Refuses, everywhere, a key
-/// configured both as a read key and as an admin key: whoever holds it for reading could drain nodes.
+/// configured both as a read key and as an admin key: whoever holds it for reading could drain nodes. Refuses a key
+/// longer than <see cref="ApiKeyStore.MaxKeyBytes"/> UTF-8 bytes, which could never be matched.
 /// </summary>
 public sealed partial class ApiKeyStartupCheck(ApiKeyStore keys, IHostEnvironment environment, ILogger<ApiKeyStartupCheck> logger) : IHostedService
 {
@@ -13,6 +14,12 @@ public sealed partial class ApiKeyStartupCheck(ApiKeyStore keys, IHostEnvironmen
         {
             throw new InvalidOperationException(
                 "A key is configured both in ConnCount:Api:Key(s) and in ConnCount:Api:AdminKey(s); an admin key must differ from every read key.");
+        }
+
+        if (keys.AnyKeyTooLong)
+        {
+            throw new InvalidOperationException(
+                $"A key configured under ConnCount:Api is longer than {ApiKeyStore.MaxKeyBytes} bytes (UTF-8); use a shorter key.");
         }
 
         if (!keys.IsOpen)

@@ -102,6 +102,21 @@ public class StatsApiAuthTests
     }
 
     [Fact]
+    public async Task The_api_refuses_to_start_with_a_key_too_long_to_be_matched()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(
+            () => cluster.StartApiAsync(new() { ["ConnCount__Api__Key"] = Key, ["ConnCount__Api__AdminKey"] = new string('k', 513) }));
+
+        await Eventually.MatchAsync(
+            () => Task.FromResult(cluster.ApiProcess!.Output),
+            output => output.Contains("longer than 512 bytes", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5),
+            "the process says why it stopped");
+    }
+
+    [Fact]
     public async Task In_development_without_a_key_the_api_is_open_and_says_so()
     {
         await using var cluster = await TestCluster.StartAsync();
