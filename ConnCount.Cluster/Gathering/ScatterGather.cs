@@ -41,7 +41,7 @@ public static class ScatterGather
         var started = Stopwatch.GetTimestamp();
         // Lingering nodes are not waited for: they are silent, and the answer names them missing anyway.
         var waitingFor = expected.Where(n => n.Awaited).Select(n => n.Node).ToHashSet(StringComparer.Ordinal);
-        var collector = new Collector<TReply>(nats, replySerializer, waitingFor, nodeOf, isLast, logger, expected.Count);
+        var collector = new Collector<TReply>(replySerializer, waitingFor, nodeOf, isLast, logger, expected.Count);
         var inbox = GatherInbox.Of(nats);
         using var deadline = new CancellationTokenSource(timeout);
         try
@@ -69,7 +69,6 @@ public static class ScatterGather
     /// NATS says nobody listens on the subject (a cluster of zero nodes is an answer, not an error).
     /// </summary>
     private sealed class Collector<TReply>(
-        INatsConnection nats,
         INatsDeserialize<TReply> serializer,
         HashSet<string> waitingFor,
         Func<TReply, string?> nodeOf,
@@ -94,10 +93,22 @@ public static class ScatterGather
                 return;
             }
 
-            var msg = NatsMsg<TReply>.Build(subject, null, headers, payload, nats, nats.HeaderParser, serializer);
-            if (msg.Data is not { } reply || nodeOf(reply) is not { Length: > 0 } node)
+            // Only the payload is read: a reply's headers carry nothing but trace context, and building a NatsMsg
+            // would start a receive span that nothing ends.
+            TReply? reply;
+            string? error = null;
+            try
             {
-                logger.LogWarning("Ignored a malformed reply on {Subject}: {Error}", subject, msg.Error?.Message);
+                reply = serializer.Deserialize(payload);
+            }
+            catch (Exception ex)
+            {
+                (reply, error) = (default, ex.Message);
+            }
+
+            if (reply is null || nodeOf(reply) is not { Length: > 0 } node)
+            {
+                logger.LogWarning("Ignored a malformed reply on {Subject}: {Error}", subject, error);
                 return;
             }
 
