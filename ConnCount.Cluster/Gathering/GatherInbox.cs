@@ -24,8 +24,9 @@ namespace ConnCount.Cluster.Gathering;
 /// </para>
 /// <para>
 /// The subscription is made on first use and kept for the connection's life (held here: NATS.Net holds subscriptions
-/// weakly and drops collected ones); NATS.Net sends it again after every reconnect. The prefix is <c>&lt;InboxPrefix&gt;.&lt;random&gt;.</c>, outside the connection's own inbox, so it is an
-/// ordinary subscription on the server and any inbox permission (<c>_INBOX.&gt;</c>) covers it.
+/// weakly and drops collected ones); NATS.Net sends it again after every reconnect. The prefix is
+/// <c>&lt;InboxPrefix&gt;.&lt;random&gt;.</c>, outside the connection's own inbox, so it is an ordinary subscription on
+/// the server and any inbox permission (<c>_INBOX.&gt;</c>) covers it.
 /// </para>
 /// </remarks>
 internal sealed class GatherInbox
@@ -39,7 +40,7 @@ internal sealed class GatherInbox
     private readonly Lock _gate = new();
     private Task? _subscribed;
 
-    // NATS.Net holds subscriptions weakly and unsubscribes one that was collected: the inbox keeps it alive.
+    // The inbox keeps its subscription alive (see the remarks).
     private Subscription? _subscription;
     private long _lastId;
 
