@@ -61,6 +61,9 @@ builder.AddProject<Projects.ConnCount_StatsApi>("statsapi")
     .WithEnvironment("ConnCount__Api__AdminKey", statsApiAdminKey)
     // Server publish (POST /api/topics/{topic}/messages, with the admin key) knows the nodes' message rules.
     .WithEnvironment(MessageTopicsVariable, "room:*")
+    // Socket completions run on the event thread, and (appsettings.json) the request on it too: a stats request
+    // then starts without waiting for a pool thread. The nodes keep the defaults (README, ConnCount:Sockets).
+    .WithEnvironment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1")
     .WithLocalHttpPort(4080)
     .WithHttpHealthCheck("/health")
     .StopsBeforeNats();

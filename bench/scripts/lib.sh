@@ -99,10 +99,12 @@ cc_start_node() {
   CC_LAST_PID=$pid
 }
 
-# cc_start_api DLL NATS_PORT PORT [ENV=VALUE...]: starts the StatsApi with the key $CC_API_KEY.
+# cc_start_api DLL NATS_PORT PORT [ENV=VALUE...]: starts the StatsApi with the key $CC_API_KEY, and inline socket
+# completions as the AppHost runs it.
 cc_start_api() {
   local dll=$1 nats=$2 port=$3; shift 3
   cc_spawn "api-$port" env "ConnectionStrings__nats=nats://127.0.0.1:$nats" "ASPNETCORE_ENVIRONMENT=Production" \
+    "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" \
     "ConnCount__Api__Key=$CC_API_KEY" "Logging__LogLevel__Default=Warning" "$@" dotnet "$dll" --urls "http://127.0.0.1:$port"
   local pid=$CC_LAST_PID
   cc_wait_http /health "$port" 60 "$pid" || { tail -20 "$CC_LOGS/api-$port.log" >&2; return 1; }

@@ -5,6 +5,8 @@ namespace ConnCount.AppHost.Tests;
 /// <summary>What the deployment manifest tells <c>azd</c>: NATS and its store, the two services, their secrets.</summary>
 public sealed class ManifestTests(ManifestFixture manifest) : IClassFixture<ManifestFixture>
 {
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private JsonElement Resources => manifest.Resources;
 
     [Fact]
@@ -74,6 +76,15 @@ public sealed class ManifestTests(ManifestFixture manifest) : IClassFixture<Mani
         }
 
         Assert.All(manifest.Secrets, secret => Assert.DoesNotContain(secret.Value, manifest.Text, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void The_stats_api_runs_socket_completions_inline_and_the_nodes_do_not()
+    {
+        // The StatsApi's own appsettings.json runs requests on the thread that read them; this variable, which only the
+        // environment can set, moves the read itself onto the socket event thread. The nodes keep the defaults.
+        Assert.Equal("1", Env(Resources.GetProperty("statsapi"), InlineCompletionsVariable));
+        Assert.Null(Env(Resources.GetProperty("socketnode"), InlineCompletionsVariable));
     }
 
     [Fact]
