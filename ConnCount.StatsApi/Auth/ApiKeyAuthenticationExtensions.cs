@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
-
 namespace ConnCount.StatsApi.Auth;
 
 /// <summary>Registers API-key authentication and the <see cref="ApiKeyDefaults.ReadStatsPolicy"/> and <see cref="ApiKeyDefaults.AdminPolicy"/> policies.</summary>
@@ -16,8 +14,13 @@ public static class ApiKeyAuthenticationExtensions
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddHostedService<ApiKeyStartupCheck>();
 
-        builder.Services.AddAuthentication(ApiKeyDefaults.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        // The handler is made for each request that authenticates: from its DI registration, not by reflection.
+        builder.Services.AddTransient<ApiKeyAuthenticationHandler>();
+        builder.Services.AddAuthentication(options =>
+        {
+            options.DefaultScheme = ApiKeyDefaults.Scheme;
+            options.AddScheme<ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, displayName: null);
+        });
         // The policies name no scheme: the default one (the API key) has already authenticated the request, and
         // naming it would authenticate every request a second time and merge the principal again.
         builder.Services.AddAuthorizationBuilder()

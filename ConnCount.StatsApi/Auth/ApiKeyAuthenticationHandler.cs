@@ -1,9 +1,7 @@
 using System.Security.Claims;
-using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace ConnCount.StatsApi.Auth;
@@ -16,25 +14,66 @@ namespace ConnCount.StatsApi.Auth;
 /// is let in as <c>anonymous</c> with the <c>read</c> scope; <c>admin</c> always needs an admin key.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Keys are read from headers only, never from the query or a form: a cross-origin page cannot set these headers
 /// without a CORS preflight, which the API does not answer, so it can never drain a node with a simple request.
+/// </para>
+/// <para>
+/// A plain <see cref="IAuthenticationHandler"/>, not an <c>AuthenticationHandler&lt;TOptions&gt;</c>: the scheme has
+/// no options, events or forwarding, and that base class built a logger and resolved options and events for every
+/// request (the handler is made per request). Its singletons come from DI; the result is computed once per request.
+/// </para>
 /// </remarks>
-public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
-    UrlEncoder encoder,
+public sealed partial class ApiKeyAuthenticationHandler(
     ApiKeyStore keys,
-    IProblemDetailsService problems)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IProblemDetailsService problems,
+    ILogger<ApiKeyAuthenticationHandler> logger) : IAuthenticationHandler
 {
     private const string BearerPrefix = "Bearer ";
     private const string Realm = "Bearer realm=\"conncount\"";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    private AuthenticationScheme _scheme = null!;
+    private HttpContext _context = null!;
+    private Task<AuthenticateResult>? _result;
+
+    public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
+    {
+        (_scheme, _context) = (scheme, context);
+        return Task.CompletedTask;
+    }
+
+    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= Task.FromResult(Authenticate());
+
+    public async Task ChallengeAsync(AuthenticationProperties? properties)
+    {
+        var invalid = (await AuthenticateAsync()).Failure is not null;
+        var response = _context.Response;
+        response.StatusCode = StatusCodes.Status401Unauthorized;
+        // RFC 6750: a presented but wrong token is "invalid_token"; a missing one gets the bare challenge.
+        response.Headers.WWWAuthenticate = invalid ? Realm + ", error=\"invalid_token\"" : Realm;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = _context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status401Unauthorized,
+                Title = invalid ? "Invalid API key" : "API key required",
+                Detail = $"Send a configured key in the {ApiKeyDefaults.HeaderName} header or as 'Authorization: Bearer <key>'.",
+            },
+        });
+    }
+
+    public async Task ForbidAsync(AuthenticationProperties? properties)
+    {
+        _context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = _context, ProblemDetails = ForbiddenProblem() });
+    }
+
+    private AuthenticateResult Authenticate()
     {
         var presented = PresentedKey();
         var kind = presented is null ? ApiKeyKind.None : keys.Identify(presented);
-        return Task.FromResult(kind switch
+        var result = kind switch
         {
             ApiKeyKind.Admin => Success("admin-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.AdminScope, ApiKeyDefaults.PublishScope),
             ApiKeyKind.Publish => Success("publish-key", ApiKeyDefaults.ReadScope, ApiKeyDefaults.PublishScope),
@@ -42,19 +81,20 @@ public sealed class ApiKeyAuthenticationHandler(
             ApiKeyKind.Read => Success("api-key", ApiKeyDefaults.ReadScope),
             _ when presented is null => AuthenticateResult.NoResult(),
             _ => AuthenticateResult.Fail("The API key is not valid."),
-        });
-    }
+        };
 
-    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = ForbiddenProblem() });
+        if (result.Failure is { } failure)
+        {
+            LogNotAuthenticated(logger, _scheme.Name, failure.Message);
+        }
+
+        return result;
     }
 
     /// <summary>Why a valid key may not do this: the endpoint needs a scope no configured key has, or one this key lacks.</summary>
     private ProblemDetails ForbiddenProblem()
     {
-        var publish = Context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == ApiKeyDefaults.PublishPolicy) == true;
+        var publish = _context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == ApiKeyDefaults.PublishPolicy) == true;
         var (disabled, title, setting, wanted) = publish
             ? (keys.PublishCount == 0, "Server publish", "ConnCount:Api:PublishKey (or ConnCount:Api:AdminKey)", "a publish key (ConnCount:Api:PublishKey) or an admin key")
             : (keys.AdminCount == 0, "Admin endpoints", "ConnCount:Api:AdminKey (or ConnCount:Api:AdminKeys)", "an admin key (ConnCount:Api:AdminKey)");
@@ -73,36 +113,17 @@ public sealed class ApiKeyAuthenticationHandler(
             };
     }
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        var result = await HandleAuthenticateOnceSafeAsync();
-        var invalid = result.Failure is not null;
-
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        // RFC 6750: a presented but wrong token is "invalid_token"; a missing one gets the bare challenge.
-        Response.Headers.WWWAuthenticate = invalid ? Realm + ", error=\"invalid_token\"" : Realm;
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Title = invalid ? "Invalid API key" : "API key required",
-                Detail = $"Send a configured key in the {ApiKeyDefaults.HeaderName} header or as 'Authorization: Bearer <key>'.",
-            },
-        });
-    }
-
     private string? PresentedKey()
     {
-        var header = Request.Headers[ApiKeyDefaults.HeaderName];
+        var headers = _context.Request.Headers;
+        var header = headers[ApiKeyDefaults.HeaderName];
         if (header.Count > 0)
         {
             // Two X-Api-Key headers are ambiguous; comparing an empty string fails them without a special case.
             return header.Count == 1 ? header[0] ?? "" : "";
         }
 
-        string? authorization = Request.Headers[HeaderNames.Authorization];
+        string? authorization = headers[HeaderNames.Authorization];
         if (authorization is not null && authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return authorization[BearerPrefix.Length..].Trim();
@@ -113,9 +134,17 @@ public sealed class ApiKeyAuthenticationHandler(
 
     private AuthenticateResult Success(string name, params string[] scopes)
     {
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, name), .. scopes.Select(scope => new Claim(ApiKeyDefaults.ScopeClaim, scope))],
-            Scheme.Name);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+        var claims = new Claim[scopes.Length + 1];
+        claims[0] = new Claim(ClaimTypes.Name, name);
+        for (var i = 0; i < scopes.Length; i++)
+        {
+            claims[i + 1] = new Claim(ApiKeyDefaults.ScopeClaim, scopes[i]);
+        }
+
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, _scheme.Name));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, _scheme.Name));
     }
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "{Scheme} was not authenticated: {Failure}")]
+    private static partial void LogNotAuthenticated(ILogger logger, string scheme, string failure);
 }
