@@ -27,6 +27,14 @@ public sealed class ClusterOptions
     public TimeSpan GatherTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Whether whoever asked for a stats gather resumes on NATS.Net's read loop, where the last reply was read, instead
+    /// of on the thread pool: one thread hand-off less per gather, but no other NATS message is read until the caller
+    /// next awaits. The StatsApi turns it on (its appsettings.json): what follows a gather there is short and never
+    /// blocks. Off by default, and on the nodes, whose stats pushes write to every watching socket.
+    /// </summary>
+    public bool ResumeStatsOnReadLoop { get; set; }
+
+    /// <summary>
     /// The longest an admin request waits for its answer: to one node (drain, resume, disconnect by node), or from every
     /// node (disconnect by user or topic, which then answers partial). A drain or a disconnect answers once its sockets
     /// have closed, which takes up to the nodes' 3 s close-handshake grace.

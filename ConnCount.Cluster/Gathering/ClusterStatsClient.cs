@@ -33,7 +33,8 @@ public sealed class ClusterStatsClient(
     {
         var expected = directory.Snapshot();
         var (replies, elapsed) = await ScatterGather.GatherAsync(
-            nats, NatsSubjects.Stats, (object?)null, null, ReplySerializer, expected, s => s.Node, options.Value.GatherTimeout, logger);
+            nats, NatsSubjects.Stats, (object?)null, null, ReplySerializer, expected, s => s.Node, options.Value.GatherTimeout, logger,
+            resumeOnReplyThread: options.Value.ResumeStatsOnReadLoop);
         foreach (var reply in replies)
         {
             directory.Observe(reply);

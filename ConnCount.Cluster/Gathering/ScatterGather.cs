@@ -21,6 +21,11 @@ public static class ScatterGather
     /// Whether a reply is its node's last, for answers of several messages: a node has answered once its last reply
     /// arrived, and its earlier ones are kept too. By default every reply is its node's last.
     /// </param>
+    /// <param name="resumeOnReplyThread">
+    /// Whether the caller resumes on the thread that read the last reply (NATS.Net's read loop) instead of the thread
+    /// pool. Only for a caller whose work after the gather is short and never blocks: until it next awaits, no other
+    /// message on the connection is read. The stats gather uses it; see the remarks of <see cref="GatherInbox"/>.
+    /// </param>
     public static async Task<(List<TReply> Replies, TimeSpan Elapsed)> GatherAsync<TRequest, TReply>(
         INatsConnection nats,
         string subject,
@@ -31,7 +36,8 @@ public static class ScatterGather
         Func<TReply, string?> nodeOf,
         TimeSpan timeout,
         ILogger logger,
-        Func<TReply, bool>? isLast = null)
+        Func<TReply, bool>? isLast = null,
+        bool resumeOnReplyThread = false)
     {
         if (nats.ConnectionState != NatsConnectionState.Open)
         {
@@ -41,7 +47,7 @@ public static class ScatterGather
         var started = Stopwatch.GetTimestamp();
         // Lingering nodes are not waited for: they are silent, and the answer names them missing anyway.
         var waitingFor = expected.Where(n => n.Awaited).Select(n => n.Node).ToHashSet(StringComparer.Ordinal);
-        var collector = new Collector<TReply>(replySerializer, waitingFor, nodeOf, isLast, logger, expected.Count);
+        var collector = new Collector<TReply>(replySerializer, waitingFor, nodeOf, isLast, logger, expected.Count, resumeOnReplyThread);
         var inbox = GatherInbox.Of(nats);
         using var deadline = new CancellationTokenSource(timeout);
         try
@@ -74,11 +80,13 @@ public static class ScatterGather
         Func<TReply, string?> nodeOf,
         Func<TReply, bool>? isLast,
         ILogger logger,
-        int capacity) : GatherInbox.IReplySink
+        int capacity,
+        bool resumeOnReplyThread) : GatherInbox.IReplySink
     {
         private readonly Lock _gate = new();
         private readonly List<TReply> _replies = new(capacity);
-        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _done = new(
+            resumeOnReplyThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly bool _awaitsSomeone = waitingFor.Count > 0;
         private bool _closed;
 
@@ -112,6 +120,7 @@ public static class ScatterGather
                 return;
             }
 
+            bool done;
             lock (_gate)
             {
                 if (_closed)
@@ -125,10 +134,13 @@ public static class ScatterGather
                     waitingFor.Remove(node);
                 }
 
-                if (waitingFor.Count == 0 && _awaitsSomeone)
-                {
-                    _done.TrySetResult();
-                }
+                done = waitingFor.Count == 0 && _awaitsSomeone;
+            }
+
+            // Outside the lock: a caller that resumes on this thread must not do its work holding it.
+            if (done)
+            {
+                _done.TrySetResult();
             }
         }
 

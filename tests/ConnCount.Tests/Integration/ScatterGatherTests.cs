@@ -126,9 +126,37 @@ public class ScatterGatherTests
         Assert.True(elapsed < Timeout / 2, $"both nodes answered the gather after the collection ({elapsed})");
     }
 
-    private static Task<(List<PresenceSnapshot> Replies, TimeSpan Elapsed)> GatherAsync(INatsConnection nats, Func<PresenceSnapshot, bool>? isLast) =>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_caller_resumes_on_the_connections_read_loop_only_when_it_asks_to(bool resumeOnReplyThread)
+    {
+        await using var nats = await Responders.StartAsync(("node-a", 1, true), ("node-b", 1, true));
+
+        // Off the test framework's synchronization context, so the continuation runs where the gather resumed it.
+        var (replies, onReadLoop) = await Task.Run(async () =>
+        {
+            var (replies, _) = await GatherAsync(nats.Connection, isLast: null, resumeOnReplyThread);
+            // Resumed inline, the caller runs inside NATS.Net's read loop, which called the inbox with the last reply.
+            var onReadLoop = new StackTrace().GetFrames().Any(
+                frame => frame.GetMethod()?.DeclaringType?.FullName?.StartsWith("NATS.Client.Core.", StringComparison.Ordinal) == true);
+            return (replies, onReadLoop);
+        });
+
+        Assert.Equal(["node-a", "node-b"], replies.Select(r => r.Node).Order(StringComparer.Ordinal));
+        Assert.Equal(resumeOnReplyThread, onReadLoop);
+
+        // The connection reads on once the caller awaits: the next gather gets its replies.
+        var (next, elapsed) = await GatherAsync(nats.Connection, isLast: null, resumeOnReplyThread);
+        Assert.Equal(2, next.Count);
+        Assert.True(elapsed < Timeout / 2, $"both nodes answered the next gather ({elapsed})");
+    }
+
+    private static Task<(List<PresenceSnapshot> Replies, TimeSpan Elapsed)> GatherAsync(
+        INatsConnection nats, Func<PresenceSnapshot, bool>? isLast, bool resumeOnReplyThread = false) =>
         ScatterGather.GatherAsync(
-            nats, Subject, new PresenceSyncRequest("room:1"), RequestSerializer, ReplySerializer, Nodes, r => r.Node, Timeout, NullLogger.Instance, isLast);
+            nats, Subject, new PresenceSyncRequest("room:1"), RequestSerializer, ReplySerializer, Nodes, r => r.Node, Timeout, NullLogger.Instance,
+            isLast, resumeOnReplyThread);
 
     /// <summary>
     /// A nats-server, a connection to it, and one responder per node answering each request with its parts, the last
