@@ -308,7 +308,7 @@ if wants node; then
   FIG[node_exact]="$exact/$RUNS"
   cc_stop "$api_pid" "$nats_pid"
   note_cmd "dotnet $NODE --urls http://127.0.0.1:PORT   (env: ConnectionStrings__nats, ConnCount__Node__Id, ASPNETCORE_ENVIRONMENT=Production, ${CC_NODE_ENV[*]})"
-  note_cmd "dotnet $API --urls http://127.0.0.1:API   (env: ConnectionStrings__nats, ASPNETCORE_ENVIRONMENT=Production, ConnCount__Api__Key=KEY; every GatherBench call below except nats also passes --api-key KEY)"
+  note_cmd "dotnet $API --urls http://127.0.0.1:API   (env: ConnectionStrings__nats, ASPNETCORE_ENVIRONMENT=Production, DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 as the AppHost sets it, ConnCount__Api__Key=KEY; every GatherBench call below except nats also passes --api-key KEY)"
   note_cmd "dotnet $LG hold --url ws://127.0.0.1:PORT/socket/websocket --sockets $((HOLD_ONE / 2)) --topics 100 --joins-per-socket 1 --source-ips 127.0.2.1 --duration 1s --linger 1800s --json F   (x2 processes)"
   note_cmd "dotnet $GB verify --url http://127.0.0.1:API/api/stats --nodes 1 --ledger F1,F2"
   note_cmd "dotnet $LG cycle --url ws://127.0.0.1:PORT/socket/websocket ${CYCLE_OPTS[*]} --source-ips 127.0.12.1-8"
