@@ -176,6 +176,7 @@ public sealed partial class PresenceTracker(
     private async Task SyncAsync(PresenceTopic open)
     {
         IReadOnlyList<PresenceSnapshot> parts = [];
+        var expected = directory.Snapshot();
         try
         {
             // A node is done once the last part of its answer arrived.
@@ -185,7 +186,7 @@ public sealed partial class PresenceTracker(
                 new PresenceSyncRequest(open.Topic, Parts: true),
                 RequestSerializer,
                 SnapshotSerializer,
-                directory.Snapshot(),
+                expected,
                 s => s.Node,
                 cluster.Value.GatherTimeout,
                 logger,
@@ -204,7 +205,13 @@ public sealed partial class PresenceTracker(
             assembly.Add(part);
         }
 
-        AskSnapshots(open, open.EndSync(assembly.Complete(), assembly.Incomplete(), NowMs()));
+        // So does a node the directory awaits that did not answer at all: after a NATS outage it may not have
+        // subscribed again yet, and what changed on it meanwhile (a leave it could not publish) would otherwise stay
+        // unknown until its next change. The sweep asks it again until it answers, or drops it when it expires.
+        var silent = expected
+            .Where(n => n.Awaited && !parts.Any(p => p.Node == n.Node && p.StartedAt == n.StartedAt))
+            .Select(n => new PresenceOrigin(n.Node, n.StartedAt));
+        AskSnapshots(open, open.EndSync(assembly.Complete(), [.. assembly.Incomplete(), .. silent], NowMs()));
     }
 
     private async Task ReadChangesAsync(PresenceTopic open, INatsSub<PresenceChange> subscription)
