@@ -24,6 +24,7 @@ public sealed class NodeStatsResponder(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        await AnnounceFirstAsync(stoppingToken);
         await Task.WhenAll(
             NatsLoop.KeepRunningAsync("answer stats requests", AnswerStatsAsync, logger, stoppingToken),
             NatsLoop.KeepRunningAsync("answer discovery", AnswerDiscoveryAsync, logger, stoppingToken),
@@ -83,6 +84,24 @@ public sealed class NodeStatsResponder(
             await AnnounceAsync(stoppingToken);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// The first heartbeat, sent before this node subscribes to stats requests. NATS keeps one connection's messages
+    /// in order, so a directory hears of this node before any gather reply from it: a gather that has just ended with
+    /// every known node would otherwise drop a reply from a node it had not heard of yet. Without NATS it is skipped;
+    /// the heartbeat loop announces once NATS is back.
+    /// </summary>
+    private async Task AnnounceFirstAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await AnnounceAsync(stoppingToken);
+        }
+        catch (NatsException ex)
+        {
+            logger.LogWarning("Could not send the first heartbeat: {Error}", ex.Message);
+        }
     }
 
     private ValueTask AnnounceAsync(CancellationToken stoppingToken) =>
