@@ -78,12 +78,12 @@ public sealed class NodeStatsResponder(
 
     private async Task HeartbeatAsync(CancellationToken stoppingToken)
     {
+        // The first heartbeat went out before the loops started (AnnounceFirstAsync).
         using var timer = new PeriodicTimer(options.Value.HeartbeatInterval);
-        do
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             await AnnounceAsync(stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <summary>
