@@ -131,7 +131,9 @@ public class ScatterGatherTests
     [InlineData(false)]
     public async Task A_caller_resumes_on_the_connections_read_loop_only_when_it_asks_to(bool resumeOnReplyThread)
     {
-        await using var nats = await Responders.StartAsync(("node-a", 1, true), ("node-b", 1, true));
+        // The nodes answer late, so the caller is surely waiting when the last reply is read: a gather whose replies
+        // all came before it awaited resumes nowhere, it just goes on.
+        await using var nats = await Responders.StartAsync(TimeSpan.FromMilliseconds(200), ("node-a", 1, true), ("node-b", 1, true));
 
         // Off the test framework's synchronization context, so the continuation runs where the gather resumed it.
         var (replies, onReadLoop) = await Task.Run(async () =>
@@ -176,7 +178,11 @@ public class ScatterGatherTests
 
         public NatsConnection Connection { get; }
 
-        public static async Task<Responders> StartAsync(params (string Node, int Parts, bool SendLast)[] nodes)
+        public static Task<Responders> StartAsync(params (string Node, int Parts, bool SendLast)[] nodes) =>
+            StartAsync(TimeSpan.Zero, nodes);
+
+        /// <summary>Responders that wait <paramref name="answerDelay"/> before answering each request.</summary>
+        public static async Task<Responders> StartAsync(TimeSpan answerDelay, params (string Node, int Parts, bool SendLast)[] nodes)
         {
             var port = FreePort.Next();
             var connection = new NatsConnection(new NatsOpts { Url = $"nats://127.0.0.1:{port}" });
@@ -185,7 +191,7 @@ public class ScatterGatherTests
             foreach (var (node, parts, sendLast) in nodes)
             {
                 var subscription = await connection.SubscribeCoreAsync(Subject, serializer: RequestSerializer);
-                responders._responders.Add((subscription, AnswerAsync(subscription, node, sendLast ? parts : parts - 1, parts)));
+                responders._responders.Add((subscription, AnswerAsync(subscription, node, sendLast ? parts : parts - 1, parts, answerDelay)));
             }
 
             // A round trip after the SUBs: the server has them before the gather publishes.
@@ -205,10 +211,15 @@ public class ScatterGatherTests
             await Server.DisposeAsync();
         }
 
-        private static async Task AnswerAsync(INatsSub<PresenceSyncRequest> subscription, string node, int sent, int parts)
+        private static async Task AnswerAsync(INatsSub<PresenceSyncRequest> subscription, string node, int sent, int parts, TimeSpan delay)
         {
             await foreach (var msg in subscription.Msgs.ReadAllAsync())
             {
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay);
+                }
+
                 for (var part = 0; part < sent; part++)
                 {
                     await msg.ReplyAsync(new PresenceSnapshot(node, DateTimeOffset.UnixEpoch, "room:1", 1, [], part, parts), serializer: ReplySerializer);
